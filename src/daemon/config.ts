@@ -20,7 +20,7 @@ const certDir = process.env.DOCKER_CERT_PATH || join(os.homedir(), '.docker');
 interface Option {
   key: string;
   flag?: FlagSpec;
-  type: 'string' | 'bool' | 'strings';
+  type: 'string' | 'bool' | 'strings' | 'int' | 'pools';
   reloadable: boolean;
 }
 
@@ -40,6 +40,14 @@ const OPTIONS: Option[] = [
   { key: 'tlscacert', type: 'string', reloadable: false, flag: { long: 'tlscacert', kind: 'string', help: 'Trust certs signed only by this CA', default: join(certDir, 'ca.pem') } },
   { key: 'tlscert', type: 'string', reloadable: false, flag: { long: 'tlscert', kind: 'string', help: 'Path to TLS certificate file', default: join(certDir, 'cert.pem') } },
   { key: 'tlskey', type: 'string', reloadable: false, flag: { long: 'tlskey', kind: 'string', help: 'Path to TLS key file', default: join(certDir, 'key.pem') } },
+  { key: 'bridge', type: 'string', reloadable: false, flag: { long: 'bridge', short: 'b', kind: 'string', help: 'Name of the default bridge ("none" disables the default bridge network) (default "berth0")' } },
+  { key: 'bip', type: 'string', reloadable: false, flag: { long: 'bip', kind: 'string', help: 'Specify default-bridge IPv4 network' } },
+  { key: 'default-address-pools', type: 'pools', reloadable: false, flag: { long: 'default-address-pool', kind: 'stringArray', typeName: 'pool-options', help: 'Default address pools for node specific local networks' } },
+  { key: 'iptables', type: 'bool', reloadable: false, flag: { long: 'iptables', kind: 'bool', help: 'Enable addition of iptables rules', default: true } },
+  { key: 'ip-masq', type: 'bool', reloadable: false, flag: { long: 'ip-masq', kind: 'bool', help: 'Enable IP masquerading for bridge networks', default: true } },
+  { key: 'icc', type: 'bool', reloadable: false, flag: { long: 'icc', kind: 'bool', help: 'Enable inter-container communication for the default bridge network', default: true } },
+  { key: 'mtu', type: 'int', reloadable: false, flag: { long: 'mtu', kind: 'int', help: 'Set the MTU for the default "bridge" network', default: 1500 } },
+  { key: 'dns', type: 'strings', reloadable: false, flag: { long: 'dns', kind: 'stringArray', typeName: 'list', help: 'DNS server to use' } },
 ];
 
 export const DAEMON_FLAGS: FlagSpec[] = [
@@ -67,8 +75,33 @@ export interface DaemonConfig {
   tlsCert: string;
   tlsKey: string;
   configFile: string;
+  network: DaemonNetworkConfig;
   /** Every option's value as daemon.json spells it (for the reload event). */
   effective: Record<string, unknown>;
+}
+
+/** The daemon's networking options (the engine's network store takes them). */
+export interface DaemonNetworkConfig {
+  bridge?: string;
+  bip?: string;
+  pools?: Array<{ base: string; size: number }>;
+  iptables: boolean;
+  ipMasq: boolean;
+  icc: boolean;
+  mtu: number;
+  dns: string[];
+}
+
+/** `--default-address-pool base=10.10.0.0/16,size=24`. */
+function parsePoolFlag(s: string): { base: string; size: number } {
+  const out: Record<string, string> = {};
+  for (const kv of s.split(',')) {
+    const i = kv.indexOf('=');
+    if (i < 0) throw invalidArgument(`invalid field '${kv}' must be a key=value pair`);
+    out[kv.slice(0, i).trim().toLowerCase()] = kv.slice(i + 1).trim();
+  }
+  if (!out.base || !out.size || !/^\d+$/.test(out.size)) throw invalidArgument(`invalid default address pool ${JSON.stringify(s)}: base and size are required`);
+  return { base: out.base, size: Number(out.size) };
 }
 
 const fail = (file: string, msg: string) => invalidArgument(`unable to configure the Berth daemon with file ${file}: ${msg}`);
@@ -98,8 +131,14 @@ export async function readConfigFile(path: string, required: boolean): Promise<R
   for (const o of OPTIONS) {
     if (!(o.key in obj)) continue;
     const v = obj[o.key];
-    const ok = o.type === 'bool' ? typeof v === 'boolean' : o.type === 'string' ? typeof v === 'string' : Array.isArray(v) && v.every((x) => typeof x === 'string');
-    if (!ok) bad.push(`${o.key} (want ${o.type === 'strings' ? 'a list of strings' : o.type === 'bool' ? 'true or false' : 'a string'})`);
+    const ok =
+      o.type === 'bool' ? typeof v === 'boolean'
+      : o.type === 'string' ? typeof v === 'string'
+      : o.type === 'int' ? Number.isInteger(v)
+      : o.type === 'pools' ? Array.isArray(v) && v.every((x) => !!x && typeof x === 'object' && typeof (x as { base?: unknown }).base === 'string' && Number.isInteger((x as { size?: unknown }).size))
+      : Array.isArray(v) && v.every((x) => typeof x === 'string');
+    const want = { strings: 'a list of strings', bool: 'true or false', string: 'a string', int: 'an integer', pools: 'a list of {"base": CIDR, "size": prefix length}' }[o.type];
+    if (!ok) bad.push(`${o.key} (want ${want})`);
   }
   if (bad.length) throw fail(path, `invalid value types for: ${bad.join(', ')}`);
   return obj;
@@ -146,6 +185,22 @@ export function mergeConfig(flags: ParsedArgs, file: Record<string, unknown>, co
     if (!p.startsWith('/')) throw invalidArgument(`--${name} must be an absolute path, not ${JSON.stringify(p)}`);
   }
   const pidfile = val.pidfile ? String(val.pidfile) : join(execRoot, 'berthd.pid');
+  const rawPools = val['default-address-pools'];
+  const pools = Array.isArray(rawPools) && rawPools.length ? rawPools.map((p) => (typeof p === 'string' ? parsePoolFlag(p) : (p as { base: string; size: number }))) : undefined;
+  const mtu = Number(val.mtu ?? 1500);
+  if (!Number.isInteger(mtu) || mtu < 68 || mtu > 65535) throw invalidArgument(`invalid MTU ${String(val.mtu)}`);
+  const bip = val.bip ? String(val.bip) : undefined;
+  if (bip && !/^\d+\.\d+\.\d+\.\d+\/\d+$/.test(bip)) throw invalidArgument(`invalid bip ${JSON.stringify(bip)}: want an IPv4 address with its prefix length, such as 172.17.0.1/16`);
+  const network: DaemonNetworkConfig = {
+    ...(val.bridge ? { bridge: String(val.bridge) } : {}),
+    ...(bip ? { bip } : {}),
+    ...(pools ? { pools } : {}),
+    iptables: val.iptables !== false,
+    ipMasq: val['ip-masq'] !== false,
+    icc: val.icc !== false,
+    mtu,
+    dns: (val.dns as string[] | undefined) ?? [],
+  };
   const effective: Record<string, unknown> = {};
   for (const o of OPTIONS) if (val[o.key] !== undefined) effective[o.key] = val[o.key];
   effective['log-level'] = debug ? 'debug' : logLevel;
@@ -167,6 +222,7 @@ export function mergeConfig(flags: ParsedArgs, file: Record<string, unknown>, co
     tlsCert: String(val.tlscert),
     tlsKey: String(val.tlskey),
     configFile,
+    network,
     effective,
   };
 }

@@ -25,6 +25,7 @@ function engineConfig(c: DaemonConfig): EngineConfig {
     debug: c.debug,
     experimental: c.experimental,
     labels: c.labels,
+    network: c.network,
     reloadable: { debug: c.debug, labels: c.labels, 'log-level': c.logLevel, 'log-format': c.logFormat },
   };
 }

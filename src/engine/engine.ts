@@ -24,6 +24,40 @@ import { gatherHostFacts, openFds, type HostFacts } from './system/host.js';
 import { buildInfo, buildVersion, type SystemConfig } from './system/info.js';
 import { writeFileAtomic, sweepTempFiles } from '../lib/atomic.js';
 import type { Logger } from '../lib/log.js';
+import { createHash } from 'node:crypto';
+import { NetworkStore, type NetworkConfig } from './network/store.js';
+import { DEFAULT_ADDRESS_POOLS } from './network/pools.js';
+import type { DaemonNetworkConfig } from '../daemon/config.js';
+
+export const DEFAULT_DATA_ROOT = '/var/lib/berth';
+
+/**
+ * Host-wide names of a daemon's networking: the default data root gets
+ * `berth0` and `BERTH-*` chains; a daemon with another data root gets names
+ * derived from it, so several daemons (tests, say) can share one host.
+ */
+export function networkNames(dataRoot: string): { bridge: string; chainPrefix: string } {
+  if (dataRoot === DEFAULT_DATA_ROOT) return { bridge: 'berth0', chainPrefix: 'BERTH' };
+  const tag = createHash('sha256').update(dataRoot).digest('hex').slice(0, 6);
+  return { bridge: `berth-${tag}`, chainPrefix: `BERTH-${tag}` };
+}
+
+function networkConfig(cfg: EngineConfig): NetworkConfig {
+  const n = cfg.network;
+  const names = networkNames(cfg.dataRoot);
+  return {
+    bridgeName: n?.bridge ?? names.bridge,
+    ...(n?.bip ? { bip: n.bip } : {}),
+    pools: n?.pools ?? [...DEFAULT_ADDRESS_POOLS],
+    iptables: n?.iptables ?? true,
+    ipMasq: n?.ipMasq ?? true,
+    icc: n?.icc ?? true,
+    mtu: n?.mtu ?? 1500,
+    dns: n?.dns ?? [],
+    chainPrefix: names.chainPrefix,
+    execRoot: cfg.execRoot,
+  };
+}
 
 export interface EngineConfig {
   dataRoot: string;
@@ -31,6 +65,8 @@ export interface EngineConfig {
   debug: boolean;
   experimental: boolean;
   labels: string[];
+  /** Networking options (daemon.json's bridge, bip, default-address-pools, iptables…). */
+  network?: DaemonNetworkConfig;
   /** The options a reload can change, as daemon.json spells them: the reload event's attributes. */
   reloadable: Record<string, unknown>;
 }
@@ -59,13 +95,14 @@ export class Engine {
   readonly images: ImageStore;
   readonly containers: ContainerStore;
   readonly execs: ExecManager;
+  readonly networks: NetworkStore;
 
   private constructor(
     cfg: EngineConfig,
     id: string,
     host: HostFacts,
     log: Logger,
-    stores: { content: LocalContentStore; layers: LayerStore; images: ImageStore; containers: ContainerStore; execs: ExecManager },
+    stores: { content: LocalContentStore; layers: LayerStore; images: ImageStore; containers: ContainerStore; execs: ExecManager; networks: NetworkStore },
     events: EventBus,
   ) {
     this.events = events;
@@ -78,6 +115,7 @@ export class Engine {
     this.images = stores.images;
     this.containers = stores.containers;
     this.execs = stores.execs;
+    this.networks = stores.networks;
   }
 
   static async open(cfg: EngineConfig, log: Logger): Promise<Engine> {
@@ -95,17 +133,20 @@ export class Engine {
     let images: ImageStore;
     let containers: ContainerStore;
     let execs: ExecManager;
+    let networks: NetworkStore | undefined;
     try {
       images = await ImageStore.open(join(cfg.dataRoot, 'images'), content, layers, events, log.with({ store: 'images' }));
       const runtime = new ContainerRuntime({ execRoot: cfg.execRoot, layers, host, log: log.with({ component: 'runtime' }) });
-      containers = await ContainerStore.open(join(cfg.dataRoot, 'containers'), layers, images, events, log.with({ store: 'containers' }), runtime);
+      networks = await NetworkStore.open(join(cfg.dataRoot, 'network'), networkConfig(cfg), events, log.with({ store: 'networks' }));
+      containers = await ContainerStore.open(join(cfg.dataRoot, 'containers'), layers, images, events, log.with({ store: 'containers' }), runtime, networks);
       execs = new ExecManager(containers, runtime, events);
       containers.setProber((id, cmd, timeout) => execs.probe(id, cmd, timeout));
     } catch (err) {
+      await networks?.close(true).catch(() => {});
       await layers.close();
       throw err;
     }
-    return new Engine(cfg, id, host, log, { content, layers, images, containers, execs }, events);
+    return new Engine(cfg, id, host, log, { content, layers, images, containers, execs, networks }, events);
   }
 
   get config(): Readonly<EngineConfig> {
@@ -148,7 +189,9 @@ export class Engine {
   }
 
   async close(): Promise<void> {
+    const running = this.containers.counts().running + this.containers.counts().paused > 0;
     this.containers.close();
+    await this.networks.close(running);
     await this.layers.close();
   }
 }

@@ -88,9 +88,9 @@ test('unknown paths are 404, operations not built yet are 501', async () => {
   assert.equal(nf.status, 404);
   assert.deepEqual(JSON.parse(nf.body), { message: 'page not found' });
   assert.equal((await d.request('DELETE', '/_ping')).status, 404);
-  const ni = await d.request('GET', '/v1.50/networks');
+  const ni = await d.request('GET', '/v1.50/plugins');
   assert.equal(ni.status, 501);
-  assert.match(JSON.parse(ni.body).message, /NetworkList .* not implemented/);
+  assert.match(JSON.parse(ni.body).message, /PluginList .* not implemented/);
   assert.equal(ni.headers['content-type'], 'application/json');
   await stillUp();
 });
@@ -117,7 +117,7 @@ test('bad JSON bodies, wrong content types and huge bodies get 4xx', async () =>
   for (let i = 0; i < 20; i++) stream += `${chunk.length.toString(16)}\r\n${chunk}\r\n`;
   assert.match(await rawExchange(d.socket, stream, 5000), /^HTTP\/1.1 413 /);
   // Well-formed JSON reaches the operation, which is not built yet.
-  const ok = await d.request('POST', '/networks/create', { headers: { 'Content-Type': 'application/json' }, body: '{"Name":"n1"}' });
+  const ok = await d.request('POST', '/swarm/init', { headers: { 'Content-Type': 'application/json' }, body: '{"ListenAddr":"127.0.0.1"}' });
   assert.equal(ok.status, 501);
   await stillUp();
 });

@@ -10,6 +10,7 @@ import { CONTAINER_FILTERS, type ContainerRecord, type ContainerStore, type Host
 import { invalidArgument, unavailable } from '../../errdefs/index.js';
 import { familiarString, parseNormalizedNamed } from '../../engine/images/reference.js';
 import { humanDuration } from '../../lib/units.js';
+import { emptySettings } from '../../engine/network/store.js';
 
 function store(ctx: RequestContext): ContainerStore {
   const s = ctx.engine.containers;
@@ -49,14 +50,45 @@ export function summary(c: ContainerRecord): Record<string, unknown> {
     ImageID: c.Image,
     Command: [c.Path, ...c.Args].join(' '),
     Created: Math.floor(Date.parse(c.Created) / 1000),
-    Ports: [],
+    Ports: summaryPorts(c),
     Labels: c.Config.Labels ?? {},
     State: c.State.Status,
     Status: statusText(c),
     HostConfig: { NetworkMode: c.HostConfig.NetworkMode ?? 'default' },
-    NetworkSettings: { Networks: {} },
+    NetworkSettings: { Networks: c.NetworkSettings?.Networks ?? {} },
     Mounts: [],
   };
+}
+
+/** `ps`'s Ports: published bindings, and exposed ports without one. */
+function summaryPorts(c: ContainerRecord): Array<Record<string, unknown>> {
+  const out: Array<Record<string, unknown>> = [];
+  const ports = c.NetworkSettings?.Ports ?? {};
+  const keys = new Set([...Object.keys(c.Config.ExposedPorts ?? {}), ...Object.keys(ports)]);
+  for (const key of keys) {
+    const [p, type = 'tcp'] = key.split('/');
+    const bindings = ports[key];
+    if (bindings && bindings.length) for (const b of bindings) out.push({ IP: b.HostIp, PrivatePort: Number(p), PublicPort: Number(b.HostPort), Type: type });
+    else out.push({ PrivatePort: Number(p), Type: type });
+  }
+  return out;
+}
+
+/** `ps --filter publish=|expose=`: `80`, `80/tcp`, `8000-8080/tcp`. */
+function portFilterMatches(values: string[], ports: Array<{ port: number; proto: string }>): boolean {
+  return values.some((v) => {
+    const [range = '', proto = 'tcp'] = v.split('/');
+    const [lo, hi = lo] = range.split('-').map(Number);
+    if (!Number.isInteger(lo)) throw invalidArgument(`invalid filter value ${v}`);
+    return ports.some((p) => p.proto === proto && p.port >= lo! && p.port <= hi!);
+  });
+}
+
+function onNetwork(c: ContainerRecord, want: string, ctx: RequestContext): boolean {
+  const nets = c.NetworkSettings?.Networks ?? {};
+  if (want in nets) return true;
+  const n = ctx.engine.networks.tryResolve(want);
+  return !!n && Object.values(nets).some((ep) => ep.NetworkID === n.Id);
 }
 
 function imageMatches(c: ContainerRecord, ancestor: string, ctx: RequestContext): boolean {
@@ -95,13 +127,18 @@ async function list(ctx: RequestContext): Promise<void> {
     if (before.some((b) => Date.parse(c.Created) >= Date.parse(b))) continue;
     if (since.some((t) => Date.parse(c.Created) <= Date.parse(t))) continue;
     if (f.has('is-task') && f.bool('is-task') === true) continue;
-    if (f.has('network') && !f.values('network').includes(c.HostConfig.NetworkMode ?? '')) continue;
+    if (f.has('network') && !f.values('network').some((n) => onNetwork(c, n, ctx))) continue;
     if (f.has('health')) {
       const h = (c.State as { Health?: { Status: string } }).Health?.Status ?? 'none';
       if (!f.values('health').includes(h)) continue;
     }
-    // Containers have no volumes or published ports yet (the next issues): nothing matches those.
-    if (f.has('volume') || f.has('publish') || f.has('expose')) continue;
+    // Containers have no volumes yet (the next issue): nothing matches.
+    if (f.has('volume')) continue;
+    if (f.has('publish')) {
+      const pub = Object.entries(c.NetworkSettings?.Ports ?? {}).flatMap(([k, b]) => (b ?? []).map(() => ({ port: Number(k.split('/')[0]), proto: k.split('/')[1] ?? 'tcp' })));
+      if (!portFilterMatches(f.values('publish'), pub)) continue;
+    }
+    if (f.has('expose') && !portFilterMatches(f.values('expose'), Object.keys(c.Config.ExposedPorts ?? {}).map((k) => ({ port: Number(k.split('/')[0]), proto: k.split('/')[1] ?? 'tcp' })))) continue;
     const sum = summary(c);
     if (queryBool(ctx.query, 'size')) {
       sum.SizeRw = await s.sizeRw(c.ID);
@@ -137,7 +174,7 @@ async function inspectBody(ctx: RequestContext, c: ContainerRecord): Promise<Rec
     GraphDriver: { Name: 'overlayfs', Data: null },
     Mounts: [],
     Config: c.Config,
-    NetworkSettings: { Bridge: '', SandboxID: '', SandboxKey: '', Ports: {}, HairpinMode: false, LinkLocalIPv6Address: '', LinkLocalIPv6PrefixLen: 0, Networks: {} },
+    NetworkSettings: c.NetworkSettings ?? emptySettings(),
   };
   if (queryBool(ctx.query, 'size')) {
     body.SizeRw = await ctx.engine.containers.sizeRw(c.ID);

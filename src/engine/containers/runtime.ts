@@ -92,11 +92,13 @@ export class ContainerRuntime {
    * (`--ipc shareable` gets a tmpfs of its own; joining one uses the donor's, through /proc/<pid>/root).
    * `donor` resolves a container name to its running init's pid.
    */
-  private async sharing(c: ContainerRecord, donor: (name: string) => { pid: number; id: string }): Promise<{ namespaces?: { pid?: string; ipc?: string }; shmPath?: string }> {
-    const hc = c.HostConfig as { PidMode?: string; IpcMode?: string; ShmSize?: number };
-    const out: { namespaces?: { pid?: string; ipc?: string }; shmPath?: string } = {};
-    const ns: { pid?: string; ipc?: string } = {};
+  private async sharing(c: ContainerRecord, donor: (name: string) => { pid: number; id: string }, netns: string | undefined): Promise<{ namespaces?: { pid?: string; ipc?: string; network?: string }; shmPath?: string }> {
+    const hc = c.HostConfig as { PidMode?: string; IpcMode?: string; ShmSize?: number; NetworkMode?: string };
+    const out: { namespaces?: { pid?: string; ipc?: string; network?: string }; shmPath?: string } = {};
+    const ns: { pid?: string; ipc?: string; network?: string } = {};
     if (hc.PidMode?.startsWith('container:')) ns.pid = `/proc/${donor(hc.PidMode.slice(10)).pid}/ns/pid`;
+    if (hc.NetworkMode?.startsWith('container:')) ns.network = `/proc/${donor(hc.NetworkMode.slice(10)).pid}/ns/net`;
+    else if (netns) ns.network = netns;
     if (hc.IpcMode?.startsWith('container:')) {
       const d = donor(hc.IpcMode.slice(10));
       const shm = join(this.bundle(d.id), 'shm');
@@ -109,7 +111,7 @@ export class ContainerRuntime {
       await this.layersMountTmpfs(shm, hc.ShmSize || 64 * 1024 * 1024);
       out.shmPath = shm;
     }
-    if (ns.pid || ns.ipc) out.namespaces = ns;
+    if (ns.pid || ns.ipc || ns.network) out.namespaces = ns;
     return out;
   }
 
@@ -117,9 +119,10 @@ export class ContainerRuntime {
     await run('mount', ['-t', 'tmpfs', '-o', `nosuid,nodev,noexec,mode=1777,size=${size}`, 'shm', target], { timeout: 10_000 });
   }
 
+  /** `netns`: the network namespace engine/network made for the container (none: a new empty one, or the host's). */
   async create(c: ContainerRecord, donor: (name: string) => { pid: number; id: string } = () => {
     throw invalidArgument('no such container to share namespaces with');
-  }): Promise<{ conn: ShimConnection; pid: number }> {
+  }, netns?: string): Promise<{ conn: ShimConnection; pid: number }> {
     if (!this.host.runtime.version) throw systemError(`the OCI runtime ${this.host.runtime.name} is not installed: containers cannot run`);
     const bundle = this.bundle(c.ID);
     const rootfs = this.rootfs(c.ID);
@@ -131,7 +134,7 @@ export class ContainerRuntime {
     try {
       await this.layers.mount(c.ID, rootfs);
       this.boundingSet ??= readBoundingSet();
-      const shared = await this.sharing(c, donor);
+      const shared = await this.sharing(c, donor, netns);
       const { spec } = await buildSpec({
         config: c.Config as never,
         hostConfig: c.HostConfig as never,
@@ -143,7 +146,6 @@ export class ContainerRuntime {
           hostsPath: c.HostsPath,
           resolvConfPath: c.ResolvConfPath,
           cgroup: this.host.cgroup,
-          // Until networks exist (the next issue), a container not on the host network gets a network namespace of its own with only lo.
           boundingSet: await this.boundingSet,
           ...(INIT_BINARY ? { initPath: INIT_BINARY } : {}),
           ...shared,

@@ -28,6 +28,7 @@ import { strSlice, type ContainerConfig as ImageRuntimeConfig, type ImageConfig 
 import { generateName, validateName } from './names.js';
 import { validateHostConfig, refuseUnbuilt } from './validate.js';
 import { Filters } from '../filters.js';
+import type { NetworkStore, NetworkSettings, SandboxState } from '../network/store.js';
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 
@@ -72,6 +73,10 @@ export interface ContainerRecord {
   Config: ContainerConfig;
   HostConfig: HostConfig;
   NetworkingConfig?: unknown;
+  /** The networks it is on (addresses while it runs), as inspect shows them. */
+  NetworkSettings?: NetworkSettings;
+  /** Its sandbox while it runs (engine/network's, not shown). */
+  NetworkRuntime?: SandboxState;
 }
 
 export interface CreateRequest {
@@ -96,6 +101,7 @@ export class ContainerStore {
   private readonly events: EventBus;
   private readonly log: Logger;
   private readonly runtime: ContainerRuntime;
+  private readonly networks: NetworkStore;
   /** The daemon's connection to each running container's shim. */
   private readonly conns = new Map<string, ShimConnection>();
   private closing = false;
@@ -104,8 +110,9 @@ export class ContainerStore {
   /** Lifecycle signals inside the daemon: `created:<id>`, `startfailed:<id>`, `started:<id>`, `exited:<id>`, `removed:<id>`. */
   readonly lifecycle = new EventEmitter();
 
-  private constructor(root: string, layers: LayerStore, images: ImageStore, events: EventBus, log: Logger, runtime: ContainerRuntime) {
+  private constructor(root: string, layers: LayerStore, images: ImageStore, events: EventBus, log: Logger, runtime: ContainerRuntime, networks: NetworkStore) {
     this.root = root;
+    this.networks = networks;
     this.layers = layers;
     this.images = images;
     this.events = events;
@@ -114,11 +121,13 @@ export class ContainerStore {
     this.lifecycle.setMaxListeners(0);
   }
 
-  static async open(root: string, layers: LayerStore, images: ImageStore, events: EventBus, log: Logger, runtime: ContainerRuntime): Promise<ContainerStore> {
+  static async open(root: string, layers: LayerStore, images: ImageStore, events: EventBus, log: Logger, runtime: ContainerRuntime, networks: NetworkStore): Promise<ContainerStore> {
     await mkdir(root, { recursive: true, mode: 0o710 });
-    const s = new ContainerStore(root, layers, images, events, log, runtime);
+    const s = new ContainerStore(root, layers, images, events, log, runtime, networks);
     await s.load();
+    networks.setContainers({ list: () => s.list(), resolve: (x) => s.resolve(x), persist: (c) => s.persist(c as ContainerRecord) });
     await s.restore();
+    await networks.finishRestore();
     images.setUsageCheck((imageId) => {
       for (const c of s.byId.values()) if (c.Image === imageId) return { by: c.ID.slice(0, 12), running: c.State.Running };
       return null;
@@ -172,7 +181,7 @@ export class ContainerStore {
   async create(req: CreateRequest): Promise<{ id: string; warnings: string[] }> {
     const cfg = req.config;
     const warnings = validateHostConfig(req.hostConfig, this.runtime.resourceHost);
-    refuseUnbuilt(req.hostConfig, req.networkingConfig);
+    refuseUnbuilt(req.hostConfig);
     const imageName = typeof cfg.Image === 'string' ? cfg.Image : '';
     if (!imageName) throw invalidArgument('No image was specified');
     const name = req.name ? validateName(req.name) : generateName((n) => this.byName.has(n));
@@ -186,6 +195,9 @@ export class ContainerStore {
     const entry = [...strSlice(merged.Entrypoint), ...strSlice(merged.Cmd)];
     if (entry.length === 0) throw invalidArgument('no command specified');
     const hostConfig: HostConfig = { NetworkMode: 'default', ...req.hostConfig };
+    if (!hostConfig.NetworkMode) hostConfig.NetworkMode = 'default';
+    const networkSettings = this.networks.prepare(hostConfig, req.networkingConfig, merged.ExposedPorts as Record<string, unknown> | undefined);
+    const extraHosts = this.resolveHostGateway((hostConfig.ExtraHosts as string[] | null | undefined) ?? []);
     const id = randomBytes(32).toString('hex');
     if (!merged.Hostname) merged.Hostname = id.slice(0, 12);
     // Reserve the name while the container is being made.
@@ -196,7 +208,7 @@ export class ContainerStore {
       await mkdir(dir, { mode: 0o710 });
       await this.layers.prepare(id, top);
       await writeFile(join(dir, 'hostname'), `${merged.Hostname}\n`);
-      await writeFile(join(dir, 'hosts'), hostsFile(String(merged.Hostname), String(merged.Domainname ?? ''), hostConfig.NetworkMode === 'host', (hostConfig.ExtraHosts as string[] | null | undefined) ?? []));
+      await writeFile(join(dir, 'hosts'), hostsFile(String(merged.Hostname), String(merged.Domainname ?? ''), hostConfig.NetworkMode === 'host', extraHosts));
       await writeResolvConf(join(dir, 'resolv.conf'), hostConfig.NetworkMode === 'host', {
         dns: (hostConfig.Dns as string[] | null | undefined) ?? [],
         search: (hostConfig.DnsSearch as string[] | null | undefined) ?? [],
@@ -220,6 +232,7 @@ export class ContainerStore {
         Config: merged,
         HostConfig: hostConfig,
         ...(req.networkingConfig !== undefined ? { NetworkingConfig: req.networkingConfig } : {}),
+        NetworkSettings: networkSettings,
       };
       await this.persist(rec);
       this.byId.set(id, rec);
@@ -312,13 +325,16 @@ export class ContainerStore {
     if (c.State.Status === 'removing' || c.State.Dead) throw conflict(`container ${c.ID} is marked for removal and cannot be started`);
     let conn: ShimConnection;
     let pid: number;
+    const donor = (name: string) => {
+      const d = this.resolve(name);
+      if (!d.State.Running || !d.State.Pid) throw conflict(`cannot join the namespaces of container ${name}: it is not running`);
+      return { pid: d.State.Pid, id: d.ID };
+    };
     try {
-      ({ conn, pid } = await this.runtime.create(c, (name) => {
-        const donor = this.resolve(name);
-        if (!donor.State.Running || !donor.State.Pid) throw conflict(`cannot join the namespaces of container ${name}: it is not running`);
-        return { pid: donor.State.Pid, id: donor.ID };
-      }));
+      const net = await this.networkUp(c, donor);
+      ({ conn, pid } = await this.runtime.create(c, donor, net));
     } catch (err) {
+      await this.networks.detach(c).catch(() => {});
       await this.startFailed(c, err);
       throw err;
     }
@@ -331,6 +347,7 @@ export class ContainerStore {
       this.conns.delete(c.ID);
       conn.close();
       await this.runtime.cleanup(c.ID);
+      await this.networks.detach(c).catch(() => {});
       await this.startFailed(c, err);
       throw err;
     }
@@ -340,6 +357,45 @@ export class ContainerStore {
     this.events.publish('container', 'start', { id: c.ID, attributes: this.attrs(c) });
     this.lifecycle.emit(`started:${c.ID}`);
     this.monitor(c, conn);
+  }
+
+  /** `--add-host name:host-gateway`: the default bridge's gateway, as Docker resolves it. */
+  private resolveHostGateway(extra: string[]): string[] {
+    return extra.map((e) => {
+      if (!/[:=]host-gateway$/.test(e)) return e;
+      const gw = this.networks.hostGateway();
+      if (!gw) throw invalidArgument('unable to derive the IP value for host-gateway: there is no default bridge network');
+      return e.replace(/host-gateway$/, gw);
+    });
+  }
+
+  /**
+   * The container's network before it starts: its sandbox (engine/network), and
+   * its hosts and resolv.conf files to match (own addresses, links, the
+   * embedded DNS server on user-defined networks, the donor's files for
+   * `--network container:`). Returns the namespace to join.
+   */
+  private async networkUp(c: ContainerRecord, donor: (name: string) => { pid: number; id: string }): Promise<string | undefined> {
+    const mode = c.HostConfig.NetworkMode ?? 'default';
+    if (mode.startsWith('container:')) {
+      const d = this.resolve(donor(mode.slice(10)).id);
+      await copyFile(d.HostsPath, c.HostsPath).catch(() => {});
+      await copyFile(d.ResolvConfPath, c.ResolvConfPath).catch(() => {});
+      return undefined;
+    }
+    this.networks.checkLinks(c);
+    const net = await this.networks.attach(c);
+    const extra = this.resolveHostGateway((c.HostConfig.ExtraHosts as string[] | null | undefined) ?? []);
+    if (net.hosts.length || mode === 'host') {
+      await writeFile(c.HostsPath, hostsFile(String(c.Config.Hostname ?? ''), String(c.Config.Domainname ?? ''), mode === 'host', extra, net.hosts));
+    }
+    if (net.embeddedDns) {
+      await writeEmbeddedResolvConf(c.ResolvConfPath, {
+        search: (c.HostConfig.DnsSearch as string[] | null | undefined) ?? [],
+        options: (c.HostConfig.DnsOptions as string[] | null | undefined) ?? [],
+      });
+    }
+    return net.netns;
   }
 
   /** Records a failed start; attach requests waiting for it end; --rm containers go, as Docker does. */
@@ -472,7 +528,14 @@ export class ContainerStore {
     if (!c.State.Running) return { c, sample: null };
     const path = await this.runtime.cgroupPath(c.ID);
     const { sampleStats } = await import('./stats.js');
-    return { c, sample: await sampleStats(path, this.runtime.cgroups) };
+    const sample = await sampleStats(path, this.runtime.cgroups);
+    // Network I/O of the container's own interfaces (host mode shares the host's: none shown, as Docker).
+    if (c.HostConfig.NetworkMode !== 'host' && c.State.Pid) {
+      const { netnsCounters } = await import('../network/bridge.js');
+      const nets = await netnsCounters(c.State.Pid);
+      if (Object.keys(nets).length) sample.networks = nets;
+    }
+    return { c, sample };
   }
 
   /** `docker commit`: the container's changes as a new image on top of its own. */
@@ -639,6 +702,7 @@ export class ContainerStore {
     this.stopHealth(c.ID);
     Object.assign(c.State, { Status: 'exited', Running: false, Paused: false, Restarting: false, Pid: 0, ExitCode: exit.exitCode, OOMKilled: exit.oomKilled, FinishedAt: exit.finishedAt });
     await this.runtime.cleanup(c.ID, true).catch((err: unknown) => this.log.warn('container cleanup', { id: c.ID, err: messageOf(err) }));
+    await this.networks.detach(c).catch((err: unknown) => this.log.warn('network cleanup', { id: c.ID, err: messageOf(err) }));
     if (this.byId.has(c.ID)) await this.persist(c).catch((err: unknown) => this.log.error('saving container state', { id: c.ID, err: messageOf(err) }));
     if (exit.oomKilled) this.events.publish('container', 'oom', { id: c.ID, attributes: this.attrs(c) });
     this.events.publish('container', 'die', { id: c.ID, attributes: { ...this.attrs(c), exitCode: String(exit.exitCode) } });
@@ -660,6 +724,7 @@ export class ContainerStore {
       }
       const conn = await this.runtime.reattach(c.ID);
       if (conn) {
+        await this.networks.restore(c).catch((err: unknown) => this.log.warn('restoring a container\'s network', { id: c.ID, err: messageOf(err) }));
         this.conns.set(c.ID, conn);
         this.monitor(c, conn);
         void this.startHealth(c);
@@ -700,6 +765,7 @@ export class ContainerStore {
   private async destroy(c: ContainerRecord): Promise<void> {
     this.cancelRestart(c.ID);
     c.State.Status = 'removing';
+    if (c.NetworkRuntime) await this.networks.detach(c).catch(() => {});
     await this.layers.removeRW(c.ID).catch((err: unknown) => {
       if (!/not found/.test((err as Error).message)) throw err;
     });
@@ -711,7 +777,7 @@ export class ContainerStore {
     this.lifecycle.emit('destroyed', c.ID);
   }
 
-  private async persist(c: ContainerRecord): Promise<void> {
+  async persist(c: ContainerRecord): Promise<void> {
     await writeJsonAtomic(join(this.dir(c.ID), 'config.v2.json'), c);
   }
 
@@ -794,14 +860,29 @@ function extraHostLines(extra: string[]): string {
   return out;
 }
 
-function hostsFile(hostname: string, domain: string, hostNetwork: boolean, extra: string[]): string {
+/** /etc/hosts as Docker writes it: the standard lines, --add-host entries, links, then the container's own addresses (127.0.1.1 when it has none). */
+function hostsFile(hostname: string, domain: string, hostNetwork: boolean, extra: string[], entries: Array<{ ip: string; names: string[] }> = []): string {
   if (hostNetwork) return '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n' + extraHostLines(extra);
   const fqdn = domain ? `${hostname}.${domain} ${hostname}` : hostname;
+  const own = entries.length ? entries.map((e) => `${e.ip}\t${e.names.join(' ')}\n`).join('') : `127.0.1.1\t${fqdn}\n`;
   return (
     '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n' +
     extraHostLines(extra) +
-    `127.0.1.1\t${fqdn}\n`
+    own
   );
+}
+
+/** resolv.conf on user-defined networks: the embedded DNS server, the host's search domains, ndots:0 (Docker's). */
+async function writeEmbeddedResolvConf(path: string, over: { search: string[]; options: string[] }): Promise<void> {
+  let host = '';
+  try {
+    host = await readFile('/etc/resolv.conf', 'utf8');
+  } catch {
+    /* none */
+  }
+  const search = over.search.length ? [`search ${over.search.join(' ')}`] : host.split('\n').filter((l) => /^\s*search\s/.test(l)).map((l) => l.trim());
+  const opts = over.options.length ? over.options : ['ndots:0'];
+  await writeFile(path, ['nameserver 127.0.0.11', ...search, `options ${opts.join(' ')}`].join('\n') + '\n');
 }
 
 /** The host's resolv.conf without loopback name servers (they mean nothing inside a container), as Docker does. */

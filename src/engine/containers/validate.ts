@@ -1,15 +1,15 @@
 /**
  * Checks of a container's host configuration that do not need the host:
  * Docker's limits and conflicts on resources and restart policies, and the
- * refusal, with "not implemented", of what Berth does not do yet (volumes,
- * published ports, links, other networks) rather than ignoring it.
+ * refusal, with "not implemented", of what Berth does not do yet (volumes)
+ * rather than ignoring it.
  */
 import { invalidArgument, notImplemented } from '../../errdefs/index.js';
 import type { HostConfig } from './store.js';
 import { checkResources, type ResourceHost } from '../runtime/spec/resources.js';
 
 /** What the create request asks that Berth cannot do yet: refused, never silently dropped. */
-export function refuseUnbuilt(h: HostConfig, networking: unknown): void {
+export function refuseUnbuilt(h: HostConfig): void {
   const nonEmpty = (v: unknown) => (Array.isArray(v) ? v.length > 0 : v && typeof v === 'object' ? Object.keys(v).length > 0 : !!v);
   const no = (what: string, issue: string) => {
     throw notImplemented(`${what} is not implemented by Berth yet (${issue})`);
@@ -17,14 +17,6 @@ export function refuseUnbuilt(h: HostConfig, networking: unknown): void {
   if (nonEmpty(h.Binds)) no('bind mounts and volumes (-v)', 'volumes come with the storage work');
   if (nonEmpty(h.Mounts)) no('--mount', 'volumes come with the storage work');
   if (nonEmpty(h.VolumesFrom)) no('--volumes-from', 'volumes come with the storage work');
-  if (nonEmpty(h.PortBindings) || h.PublishAllPorts === true) no('published ports (-p, -P)', 'networking comes next');
-  if (nonEmpty(h.Links)) no('--link', 'networking comes next');
-  const mode = String(h.NetworkMode ?? 'default');
-  if (!['default', 'bridge', 'none', 'host', ''].includes(mode)) no(`network mode ${JSON.stringify(mode)}`, 'networking comes next');
-  const eps = (networking as { EndpointsConfig?: Record<string, unknown> } | undefined)?.EndpointsConfig ?? {};
-  for (const name of Object.keys(eps)) if (!['bridge', 'none', 'host', 'default', mode].includes(name)) no(`network ${JSON.stringify(name)}`, 'networking comes next');
-  const extra = (h.ExtraHosts as string[] | null | undefined) ?? [];
-  if (extra.some((e) => e.endsWith(':host-gateway') || e.endsWith('=host-gateway'))) no('--add-host …:host-gateway', 'networking comes next');
 }
 
 /**
