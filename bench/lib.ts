@@ -91,6 +91,43 @@ export function startDockerd(path: string): Promise<Engine> {
   ]);
 }
 
+/**
+ * dockerd with networking, for the network benchmark: containers on a bridge
+ * the benchmark makes (bdock0, 10.199.77.0/24, no masquerading: nothing is
+ * routed out), dockerd's own iptables rules and userland proxy as shipped.
+ * `stop` removes the bridge and dockerd's chains and puts the FORWARD policy
+ * back (dockerd sets it to DROP and leaves it).
+ */
+export async function startDockerdNetworked(path: string): Promise<Engine> {
+  const sh = (cmd: string) => execFileSync('sh', ['-c', cmd], { encoding: 'utf8' });
+  const policy = /-P FORWARD (\w+)/.exec(sh('iptables -w -S FORWARD'))?.[1] ?? 'ACCEPT';
+  sh('ip link add bdock0 type bridge && ip addr add 10.199.77.1/24 dev bdock0 && ip link set bdock0 up');
+  let e: Engine;
+  try {
+    e = await startProcess('dockerd', path, (dir, socket) => [
+      '-H', `unix://${socket}`, '--data-root', join(dir, 'data'), '--exec-root', join(dir, 'exec'), '--pidfile', join(dir, 'dockerd.pid'),
+      '--bridge=bdock0', '--iptables=true', '--ip-masq=false', '--ip6tables=false', '--config-file', join(dir, 'config.json'),
+    ]);
+  } catch (err) {
+    sh('ip link del bdock0');
+    throw err;
+  }
+  return {
+    ...e,
+    async stop() {
+      await e.stop();
+      sh('ip link del bdock0 2>/dev/null; true');
+      for (const table of ['filter', 'nat']) {
+        const rules = sh(`iptables -w -t ${table} -S`).split('\n');
+        for (const r of rules) if (/^-A (FORWARD|INPUT|OUTPUT|PREROUTING|POSTROUTING) .*(DOCKER|bdock0)/.test(r)) sh(`iptables -w -t ${table} ${r.replace(/^-A/, '-D')} || true`);
+        for (const r of rules) { const c = /^-N (DOCKER\S*)/.exec(r)?.[1]; if (c) sh(`iptables -w -t ${table} -F ${c}`); }
+        for (const r of rules) { const c = /^-N (DOCKER\S*)/.exec(r)?.[1]; if (c) sh(`iptables -w -t ${table} -X ${c} || true`); }
+      }
+      sh(`iptables -w -P FORWARD ${policy}`);
+    },
+  };
+}
+
 export async function rssKiB(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);

@@ -54,6 +54,13 @@
  *                   link (never following oldpath), lchown; flags & 1: chmod and times too.
  *   op 16 UTIMES    (str path, i64 as, u32 ans, i64 ms, u32 mns) -> ()  (no follow)
  *
+ * Networking (engine/network), so that a container start forks no program for it:
+ *
+ *   op 17 NEWNETNS  (str path)                           -> ()
+ *                   a new network namespace, kept by a bind mount on `path` (a file
+ *                   created if missing): a child unshares CLONE_NEWNET and binds
+ *                   its /proc/self/ns/net there; the reply waits for it.
+ *
  * A request naming a handle that failed to open is answered EBADF.
  * Every path argument except a mount source and cwd must be absolute; the
  * caller (src/engine/layers/fsutil.ts) guarantees they lie inside Berth's
@@ -71,14 +78,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/mount.h>
+#include <sys/wait.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#define PROTOCOL_VERSION 2u
+#define PROTOCOL_VERSION 3u
 #define MAX_FRAME (64u * 1024u * 1024u)
 
 enum {
@@ -99,6 +108,7 @@ enum {
 	OP_SYMLINK = 14,
 	OP_LINK = 15,
 	OP_UTIMES = 16,
+	OP_NEWNETNS = 17,
 };
 
 struct buf {
@@ -516,6 +526,42 @@ static void op_umount(struct reader *r)
 	free(target);
 }
 
+static void op_newnetns(struct reader *r)
+{
+	char *path = get_str(r);
+	if (!r->bad) {
+		int fd = absolute(path) ? open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0444) : -1;
+		if (!absolute(path))
+			reply_err(EINVAL, "open");
+		else if (fd < 0)
+			reply_err(errno, "open");
+		else {
+			close(fd);
+			pid_t pid = fork();
+			if (pid < 0)
+				reply_err(errno, "fork");
+			else if (pid == 0) {
+				if (unshare(CLONE_NEWNET) != 0)
+					_exit(1);
+				if (mount("/proc/self/ns/net", path, "none", MS_BIND, NULL) != 0)
+					_exit(2);
+				_exit(0);
+			} else {
+				int st = 0;
+				while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+					;
+				if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+					reply_ok();
+				else {
+					unlink(path);
+					reply_err(EPERM, WIFEXITED(st) && WEXITSTATUS(st) == 1 ? "unshare" : "mount");
+				}
+			}
+		}
+	}
+	free(path);
+}
+
 static void op_syncfs(struct reader *r)
 {
 	char *path = get_str(r);
@@ -827,6 +873,9 @@ static void handle(const uint8_t *body, size_t len)
 		break;
 	case OP_SYNCFS:
 		op_syncfs(&r);
+		break;
+	case OP_NEWNETNS:
+		op_newnetns(&r);
 		break;
 	case OP_CREATE:
 		op_create(&r);

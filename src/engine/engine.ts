@@ -137,7 +137,7 @@ export class Engine {
     try {
       images = await ImageStore.open(join(cfg.dataRoot, 'images'), content, layers, events, log.with({ store: 'images' }));
       const runtime = new ContainerRuntime({ execRoot: cfg.execRoot, layers, host, log: log.with({ component: 'runtime' }) });
-      networks = await NetworkStore.open(join(cfg.dataRoot, 'network'), networkConfig(cfg), events, log.with({ store: 'networks' }));
+      networks = await NetworkStore.open(join(cfg.dataRoot, 'network'), networkConfig(cfg), events, log.with({ store: 'networks' }), layers.helper);
       containers = await ContainerStore.open(join(cfg.dataRoot, 'containers'), layers, images, events, log.with({ store: 'containers' }), runtime, networks);
       execs = new ExecManager(containers, runtime, events);
       containers.setProber((id, cmd, timeout) => execs.probe(id, cmd, timeout));

@@ -32,7 +32,7 @@ import { fileURLToPath } from 'node:url';
 import { errnoCode, invalidArgument, unavailable } from '../../errdefs/index.js';
 import { Logger } from '../../lib/log.js';
 
-export const FSUTIL_PROTOCOL_VERSION = 2;
+export const FSUTIL_PROTOCOL_VERSION = 3;
 
 const Op = {
   Hello: 0,
@@ -52,6 +52,7 @@ const Op = {
   Symlink: 14,
   Link: 15,
   Utimes: 16,
+  NewNetns: 17,
 } as const;
 type Op = (typeof Op)[keyof typeof Op];
 
@@ -398,6 +399,11 @@ export class FsUtil {
 
   async umount(target: string, flags = 0): Promise<void> {
     await this.request(Op.Umount, room([target]), (w) => w.path(target, 'mount target').u32(flags), target);
+  }
+
+  /** A new network namespace kept by a bind mount at `path` (engine/network's sandboxes). */
+  async newNetns(path: string): Promise<void> {
+    await this.request(Op.NewNetns, room([path]), (w) => w.path(path, 'netns path'), path);
   }
 
   /** syncfs(2) on the file system holding `path`. */

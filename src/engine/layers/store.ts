@@ -179,6 +179,11 @@ class Mutex {
 export class LayerStore {
   readonly root: string;
   private readonly fsutil: FsUtil;
+
+  /** The berth-fsutil coprocess, lent to engine/network for namespaces and their unmounts. */
+  get helper(): Pick<FsUtil, 'newNetns' | 'umount'> {
+    return this.fsutil;
+  }
   private readonly ownFsutil: boolean;
   private readonly log: Logger;
   private readonly durable: boolean;

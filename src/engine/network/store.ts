@@ -30,7 +30,7 @@ import type { EventBus } from '../events/bus.js';
 import { Filters } from '../filters.js';
 import { conflict, forbidden, invalidArgument, notFound, notImplemented, messageOf, isKind } from '../../errdefs/index.js';
 import { SubnetAllocator, validateNetworkRequest, allocateSubnet, tryParseCIDR, formatIP, DEFAULT_ADDRESS_POOLS, type PoolConfig, type IPAMConfigInput } from './ipam.js';
-import { createNetns, removeNetns, isNetnsMounted, hostRoutes, withHostLock } from './sys.js';
+import { createNetns, removeNetns, isNetnsMounted, hostRoutes, withHostLock, type NetnsHelper } from './sys.js';
 import { ensureBridge, removeBridge, addEndpoint, removeEndpoint, setDefaultRoute, setDnsRedirect, linkExists } from './bridge.js';
 import { Firewall, type FirewallState } from './firewall.js';
 import { PortHolder, portRequests, portMap, type PortBinding } from './ports.js';
@@ -204,12 +204,14 @@ export class NetworkStore {
   private readonly ports = new PortHolder();
   private readonly dns: EmbeddedDns;
   private containers: ContainerAccess | null = null;
+  private readonly helper: NetnsHelper;
   /** Container address → container ID (for the DNS server's clients). */
   private readonly byIP = new Map<string, string>();
   private chain: Promise<unknown> = Promise.resolve();
 
-  private constructor(root: string, cfg: NetworkConfig, events: EventBus, log: Logger) {
+  private constructor(root: string, cfg: NetworkConfig, events: EventBus, log: Logger, helper: NetnsHelper) {
     this.root = root;
+    this.helper = helper;
     this.cfg = cfg;
     this.events = events;
     this.log = log;
@@ -217,10 +219,10 @@ export class NetworkStore {
     this.dns = new EmbeddedDns(this.resolver(), { log: log.with({ component: 'dns' }) });
   }
 
-  static async open(root: string, cfg: NetworkConfig, events: EventBus, log: Logger): Promise<NetworkStore> {
+  static async open(root: string, cfg: NetworkConfig, events: EventBus, log: Logger, helper: NetnsHelper): Promise<NetworkStore> {
     await mkdir(root, { recursive: true, mode: 0o700 });
     await mkdir(join(cfg.execRoot, 'netns'), { recursive: true, mode: 0o711 });
-    const s = new NetworkStore(root, cfg, events, log);
+    const s = new NetworkStore(root, cfg, events, log, helper);
     await s.load();
     return s;
   }
@@ -742,8 +744,8 @@ export class NetworkStore {
     }
     if (bridgeNets.length === 0) return { hosts: [], embeddedDns: false };
     const netns = this.netnsPath(c.ID);
-    await removeNetns(netns);
-    await createNetns(netns);
+    await removeNetns(this.helper, netns);
+    await createNetns(this.helper, netns);
     c.NetworkRuntime = { netns, endpoints: {}, ports: [] };
     try {
       const ordered = this.gatewayOrder(c, bridgeNets);
@@ -947,9 +949,8 @@ export class NetworkStore {
       this.syncLegacy(c);
     }
     if (rt) {
-      await removeNetns(rt.netns);
-      // The veths go with the namespace; one a crash left on the host goes now.
-      for (const e of Object.values(rt.endpoints)) await removeEndpoint(e.veth).catch(() => {});
+      // The veths go with the namespace.
+      await removeNetns(this.helper, rt.netns);
       delete c.NetworkRuntime;
       await this.applyFirewall();
     }
@@ -992,7 +993,7 @@ export class NetworkStore {
     const dir = join(this.cfg.execRoot, 'netns');
     for (const f of await readdir(dir).catch(() => [] as string[])) {
       const p = join(dir, f);
-      if (!owned.has(p)) await removeNetns(p);
+      if (!owned.has(p)) await removeNetns(this.helper, p);
     }
   }
 

@@ -9,7 +9,8 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
-import { writeFile, open, rm } from 'node:fs/promises';
+import { writeFile, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { systemError, errnoCode } from '../../errdefs/index.js';
 
@@ -55,20 +56,28 @@ export function inNetns(netns: string, cmd: string, args: string[], input?: stri
   return runTool('nsenter', [`--net=${netns}`, cmd, ...args], input);
 }
 
+/** The system calls Node lacks, done by berth-fsutil (no program is forked for them). */
+export interface NetnsHelper {
+  newNetns(path: string): Promise<void>;
+  umount(target: string, flags?: number): Promise<void>;
+}
+
+const MNT_DETACH = 2;
+
 /** A new network namespace, kept alive by a bind mount at `path` (a file that is created). */
-export async function createNetns(path: string): Promise<void> {
-  await (await open(path, 'a', 0o444)).close();
+export async function createNetns(helper: NetnsHelper, path: string): Promise<void> {
   try {
-    await runTool('unshare', [`--net=${path}`, 'true']);
+    await helper.newNetns(path);
   } catch (err) {
     await rm(path, { force: true });
-    throw err;
+    throw systemError(`creating a network namespace at ${path}: ${(err as Error).message}`, err);
   }
 }
 
 /** Unmounts and removes a namespace file; the namespace (and its interfaces) go when nothing else holds it. */
-export async function removeNetns(path: string): Promise<void> {
-  await runTool('umount', ['-l', path]).catch(() => {});
+export async function removeNetns(helper: NetnsHelper, path: string): Promise<void> {
+  if (!existsSync(path)) return;
+  await helper.umount(path, MNT_DETACH).catch(() => {});
   await rm(path, { force: true });
 }
 
