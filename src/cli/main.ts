@@ -19,6 +19,7 @@ import { runTopLevelCommands, runContainerSubcommands } from './commands/run/ind
 const runCommands = runTopLevelCommands;
 containerCommand.subcommands = [...(containerCommand.subcommands ?? []), ...runContainerSubcommands].sort((a, b) => a.name.localeCompare(b.name));
 import { imageCommand, topLevelImageCommands } from './commands/images/index.js';
+import { networkCommand } from './commands/network/index.js';
 import { BUILD } from '../version.js';
 import { join } from 'node:path';
 
@@ -45,7 +46,7 @@ export const rootCommand: CommandSpec<CliContext> = {
     { long: 'tlsverify', kind: 'bool', help: 'Use TLS and verify the remote' },
     { long: 'version', short: 'v', kind: 'bool', help: 'Print version information and quit' },
   ],
-  subcommands: [...runCommands, ...topLevelContainerCommands, ...topLevelImageCommands, versionCommand, infoCommand, eventsCommand, containerCommand, imageCommand, systemCommand],
+  subcommands: [...runCommands, ...topLevelContainerCommands, ...topLevelImageCommands, versionCommand, infoCommand, eventsCommand, containerCommand, imageCommand, networkCommand, systemCommand],
   async run(_ctx, parsed) {
     if (parsed.flags.version === true) {
       process.stdout.write(`Berth version ${BUILD.version}, build ${BUILD.gitCommit}\n`);

@@ -13,6 +13,8 @@ import { ApiError } from '../../client/client.js';
 import { CliError } from '../flags/index.js';
 import { formatFloat } from '../format/gofmt.js';
 import { displayWidth } from '../format/tabwriter.js';
+import { jsonString } from '../format/gojson.js';
+import { compareStrings } from '../format/value.js';
 import { formatRFC3339NanoFixed } from '../../lib/timetypes.js';
 
 // ---- values as Docker's formatters print them -------------------------------
@@ -91,7 +93,8 @@ function zoneFormat(locale: string): Intl.DateTimeFormat {
   return f;
 }
 
-function zoneName(date: Date, offset: number): string {
+/** The local zone's abbreviation at `date` as Go prints it (`offset`: the zone's offset then, in minutes east of UTC). */
+export function zoneName(date: Date, offset: number): string {
   try {
     const tz = new Intl.DateTimeFormat().resolvedOptions().timeZone;
     if (/^(Etc\/)?(UTC|UCT|Universal|Zulu)$/.test(tz)) return 'UTC';
@@ -113,6 +116,72 @@ function zoneName(date: Date, offset: number): string {
 export function goTimeString(sec: number): string {
   const p = localParts(sec);
   return `${p.y}-${pad(p.mo)}-${pad(p.d)} ${pad(p.h)}:${pad(p.mi)}:${pad(p.s)} ${numericOffset(p.offset, false)} ${zoneName(p.date, p.offset)}`;
+}
+
+/**
+ * Go's `String()` of a time.Time that encoding/json decoded from RFC 3339
+ * text (an API's `Created`): the wall time as written, nanoseconds without
+ * trailing zeros, then the zone: `UTC` for `Z`; for an offset, the local
+ * zone's name when it had that offset then, else the offset twice
+ * (`+0100 +0100`, Go's unnamed fixed zone). Empty or unparsable text is Go's
+ * zero time.
+ */
+export function goTimeStringOfRfc3339(text: string | undefined): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?([Zz]|[+-]\d{2}:\d{2})$/.exec(text ?? '');
+  if (!m) return '0001-01-01 00:00:00 +0000 UTC';
+  const [, y, mo, d, h, mi, s, frac, zone] = m as unknown as [string, string, string, string, string, string, string, string | undefined, string];
+  const nanos = (frac ?? '').slice(0, 9).replace(/0+$/, '');
+  const wall = `${y}-${mo}-${d} ${h}:${mi}:${s}${nanos ? '.' + nanos : ''}`;
+  if (zone === 'Z' || zone === 'z') return `${wall} +0000 UTC`;
+  const offset = (zone[0] === '-' ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6)));
+  const utcMs = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)) - offset * 60_000;
+  const date = new Date(utcMs);
+  const numeric = numericOffset(offset, false);
+  const name = -date.getTimezoneOffset() === offset ? zoneName(date, offset) : numeric;
+  return `${wall} ${numeric} ${name}`;
+}
+
+/**
+ * fvbommel/sortorder's NaturalLess as a comparator (docker sorts `network ls`
+ * and `port` with it): digit runs compare as numbers (fewer leading zeros
+ * first on a tie), everything else byte by byte, digits before other bytes.
+ */
+export function naturalCompare(a: string, b: string): number {
+  if (naturalLess(a, b)) return -1;
+  return naturalLess(b, a) ? 1 : 0;
+}
+
+function naturalLess(str1: string, str2: string): boolean {
+  const s1 = Buffer.from(str1, 'utf8');
+  const s2 = Buffer.from(str2, 'utf8');
+  const digit = (c: number | undefined): boolean => c !== undefined && c >= 48 && c <= 57;
+  let i1 = 0;
+  let i2 = 0;
+  while (i1 < s1.length && i2 < s2.length) {
+    const c1 = s1[i1] as number;
+    const c2 = s2[i2] as number;
+    const d1 = digit(c1);
+    const d2 = digit(c2);
+    if (d1 !== d2) return d1;
+    if (!d1) {
+      if (c1 !== c2) return c1 < c2;
+      i1++;
+      i2++;
+      continue;
+    }
+    while (i1 < s1.length && s1[i1] === 48) i1++;
+    while (i2 < s2.length && s2[i2] === 48) i2++;
+    const nz1 = i1;
+    const nz2 = i2;
+    while (digit(s1[i1])) i1++;
+    while (digit(s2[i2])) i2++;
+    if (i1 - nz1 !== i2 - nz2) return i1 - nz1 < i2 - nz2;
+    const n1 = s1.subarray(nz1, i1).toString('latin1');
+    const n2 = s2.subarray(nz2, i2).toString('latin1');
+    if (n1 !== n2) return n1 < n2;
+    if (nz1 !== nz2) return nz1 < nz2;
+  }
+  return s1.length < s2.length;
 }
 
 /** Go's `time.Unix(sec, 0).Format(time.RFC3339)` in the local zone: `2024-01-02T15:04:05Z` or `…+01:00`. */
@@ -158,9 +227,20 @@ export function addFilterFlags(
   return into;
 }
 
-/** The filters as the API's `filters` query value, or undefined when there are none. */
+/** The filters as the API's `filters` query value (as Go's json.Marshal writes the map: keys sorted at both levels, HTML characters escaped), or undefined when there are none. */
 export function filtersQuery(f: Record<string, Record<string, boolean>>): string | undefined {
-  return Object.keys(f).length > 0 ? JSON.stringify(f) : undefined;
+  if (Object.keys(f).length === 0) return undefined;
+  // Written by hand: a JS object would put integer-like keys first, Go does not.
+  const outer = Object.keys(f)
+    .sort(compareStrings)
+    .map((k) => {
+      const values = f[k] ?? {};
+      const inner = Object.keys(values)
+        .sort(compareStrings)
+        .map((v) => `${jsonString(v, true)}:${values[v] === false ? 'false' : 'true'}`);
+      return `${jsonString(k, true)}:{${inner.join(',')}}`;
+    });
+  return `{${outer.join(',')}}`;
 }
 
 /** An error as Docker's CLI prints it: daemon refusals prefixed with `Error response from daemon: `. */

@@ -2,8 +2,8 @@
  * The container commands of `berth` that need no running process: `ps`
  * (`container ls`), `rm`, `rename`, `container prune`, `container inspect`,
  * and the generic `inspect` that looks a name up as a container, then as an
- * image, as Docker's does. Output layouts, messages and exit codes are
- * Docker's.
+ * image, then as a network, as Docker's does. Output layouts, messages and
+ * exit codes are Docker's.
  */
 import type { CommandSpec } from '../../command.js';
 import type { CliContext } from '../../context.js';
@@ -179,7 +179,13 @@ async function fetchJson(ctx: CliContext, path: string): Promise<unknown> {
   return parseWithBigInts(text);
 }
 
-type Kind = 'container' | 'image';
+type Kind = 'container' | 'image' | 'network';
+
+const KIND_PATHS: Record<Kind, (ref: string, size: boolean) => string> = {
+  container: (ref, size) => `/containers/${pathEscape(ref)}/json${size ? '?size=1' : ''}`,
+  image: (ref) => `/images/${pathEscape(ref)}/json`,
+  network: (ref) => `/networks/${pathEscape(ref)}`,
+};
 
 async function inspectAll(ctx: CliContext, args: string[], format: string, kinds: Kind[], size: boolean): Promise<void> {
   try {
@@ -193,7 +199,7 @@ async function inspectAll(ctx: CliContext, args: string[], format: string, kinds
     let done = false;
     let lastErr: unknown = null;
     for (const kind of kinds) {
-      const path = kind === 'container' ? `/containers/${pathEscape(ref)}/json${size ? '?size=1' : ''}` : `/images/${pathEscape(ref)}/json`;
+      const path = KIND_PATHS[kind](ref, size);
       try {
         found.push(await fetchJson(ctx, path));
         done = true;
@@ -241,8 +247,8 @@ export const inspectCommand: CommandSpec<CliContext> = {
   flags: [...INSPECT_FLAGS, { long: 'type', kind: 'string', help: 'Only inspect objects of the given type' }],
   run(ctx, { flags, args }) {
     const type = (flags.type as string | undefined) ?? '';
-    let kinds: Kind[] = ['container', 'image'];
-    if (type === 'container' || type === 'image') kinds = [type];
+    let kinds: Kind[] = ['container', 'image', 'network'];
+    if (type === 'container' || type === 'image' || type === 'network') kinds = [type];
     else if (type) throw new CliError(`"${type}" is not a valid value for --type`, 1);
     return inspectAll(ctx, args, (flags.format as string | undefined) ?? '', kinds, flags.size === true);
   },

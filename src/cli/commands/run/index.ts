@@ -12,14 +12,15 @@
 import { openSync, closeSync, writeSync, existsSync, unlinkSync, readFileSync } from 'node:fs';
 import type { CommandSpec, FlagSpec, ParsedArgs } from '../../command.js';
 import type { CliContext } from '../../context.js';
-import { CliError } from '../../flags/index.js';
+import { CliError, goQuote } from '../../flags/index.js';
 import { ApiError, readAll } from '../../../client/client.js';
 import type { EngineClient } from '../../../client/client.js';
 import { StdDemuxer } from '../../../lib/stdcopy.js';
 import { getTimestamp } from '../../../lib/timetypes.js';
 import { familiarString, parseAnyReference, referenceName, tagNameOnly, type Reference } from '../../../engine/images/reference.js';
 import { tabwrite } from '../../format/index.js';
-import { displayJsonMessages, errorText, failIfAny, inTurn, pathEscape, withQuery } from '../common.js';
+import { displayJsonMessages, errorText, failIfAny, inTurn, naturalCompare, pathEscape, withQuery } from '../common.js';
+import { trimId } from '../network/values.js';
 import { buildCreateRequest, CREATE_FLAGS, OptsError, parseKeyValueFile, RUN_FLAGS, validateEnv, windowsOnlyFlag, type CreateRequest } from './opts.js';
 import {
   DEFAULT_DETACH_KEYS,
@@ -838,31 +839,43 @@ export const portCommand: CommandSpec<CliContext> = {
   minArgs: 1,
   maxArgs: 2,
   async run(ctx, { args }) {
-    const c = await inspectContainer(ctx.client(), args[0] ?? '');
-    const ports = c.NetworkSettings?.Ports ?? {};
-    const hostPort = (b: { HostIp: string; HostPort: string }): string => `${b.HostIp.includes(':') ? `[${b.HostIp}]` : b.HostIp}:${b.HostPort}`;
-    const lines: string[] = [];
-    if (args[1] !== undefined) {
-      let [port = '', proto = 'tcp'] = args[1].split('/');
-      if (proto === '') proto = 'tcp';
-      const bindings = ports[`${port}/${proto}`];
-      if (!bindings || bindings.length === 0) throw new CliError(`Error: No public port '${args[1]}' published for ${args[0] ?? ''}`, 1);
-      for (const b of bindings) lines.push(hostPort(b));
-    } else {
-      for (const [key, bindings] of Object.entries(ports)) for (const b of bindings ?? []) lines.push(`${key} -> ${hostPort(b)}`);
-      lines.sort(comparePortLines);
-    }
-    ctx.out(lines.map((l) => l + '\n').join(''));
+    const name = args[0] ?? '';
+    const c = await inspectContainer(ctx.client(), trimId('container', name));
+    ctx.out(renderPorts(c.NetworkSettings?.Ports ?? {}, name, args[1]));
     return 0;
   },
 };
 
-/** Orders `80/tcp -> ...` lines by port number, then protocol, then the rest (docker sorts with natural order). */
-function comparePortLines(a: string, b: string): number {
-  const pa = parseInt(a, 10);
-  const pb = parseInt(b, 10);
-  if (pa !== pb) return pa - pb;
-  return a < b ? -1 : a > b ? 1 : 0;
+/** A published address as net.JoinHostPort writes it: `0.0.0.0:8080`, `[::]:8080`. */
+function joinHostPort(b: { HostIp?: string; HostPort?: string }): string {
+  const host = b.HostIp ?? '';
+  return `${host.includes(':') ? `[${host}]` : host}:${b.HostPort ?? ''}`;
+}
+
+/**
+ * What `port` prints for a container's NetworkSettings.Ports (docker/cli
+ * cli/command/container/port.go): every binding as `80/tcp -> 0.0.0.0:8080`,
+ * or the bindings of one PRIVATE_PORT[/PROTO] (tcp by default); lines in
+ * natural order. Throws CliError for a port that is not a number and for
+ * one without bindings (`Error: No public port '80/tcp' published for web`).
+ */
+export function renderPorts(ports: Readonly<Record<string, ReadonlyArray<{ HostIp?: string; HostPort?: string }> | null>>, container: string, which?: string): string {
+  const lines: string[] = [];
+  if (which !== undefined && which !== '') {
+    const slash = which.indexOf('/');
+    const port = slash < 0 ? which : which.slice(0, slash);
+    let proto = slash < 0 ? '' : which.slice(slash + 1);
+    if (proto === '') proto = 'tcp';
+    if (!/^[0-9]+$/.test(port)) throw new CliError(`Error: invalid port (${port}): strconv.ParseUint: parsing ${goQuote(port)}: invalid syntax`, 1);
+    if (Number(port) > 65535) throw new CliError(`Error: invalid port (${port}): strconv.ParseUint: parsing ${goQuote(port)}: value out of range`, 1);
+    const bindings = ports[`${port}/${proto}`];
+    if (!bindings || bindings.length === 0) throw new CliError(`Error: No public port '${which}' published for ${container}`, 1);
+    for (const b of bindings) lines.push(joinHostPort(b));
+  } else {
+    for (const [key, bindings] of Object.entries(ports)) for (const b of bindings ?? []) lines.push(`${key} -> ${joinHostPort(b)}`);
+  }
+  lines.sort(naturalCompare);
+  return lines.map((l) => `${l}\n`).join('');
 }
 
 export const diffCommand: CommandSpec<CliContext> = {

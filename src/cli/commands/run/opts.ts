@@ -164,7 +164,8 @@ function flagName(long: string, short?: string): string {
   return short ? `-${short}, --${long}` : `--${long}`;
 }
 
-function flagError(raw: string, long: string, short: string | undefined, reason: string): OptsError {
+/** pflag's message for a value a flag's Set refused. */
+export function flagError(raw: string, long: string, short: string | undefined, reason: string): OptsError {
   return new OptsError('flag', `invalid argument ${goQuote(raw)} for ${goQuote(flagName(long, short))} flag: ${reason}`);
 }
 
@@ -710,7 +711,8 @@ export interface EndpointSettings {
   DNSNames: string[] | null;
 }
 
-function emptyEndpoint(): EndpointSettings {
+/** EndpointSettings with every field at the zero value docker's CLI writes. */
+export function emptyEndpoint(): EndpointSettings {
   return {
     IPAMConfig: null,
     Links: null,
