@@ -181,12 +181,15 @@ test('user-defined network: names, aliases and short IDs resolve; ping and wget 
   assert.equal(await ok(d.docker(['network', 'ls', '--filter', 'type=custom', '--format', '{{.Name}}'])), 'appnet\n');
   assert.equal((await ok(d.docker(['ps', '--filter', 'network=appnet', '--format', '{{.Names}}']))).split('\n').filter(Boolean).sort().join(','), 'fixed,web');
   await ok(d.docker(['rm', '-f', 'web', 'fixed']));
+  await ok(d.docker(['network', 'rm', 'appnet']));
 });
 
 test('published ports: TCP on 127.0.0.1 (fixed and free ports), port, ps; a port in use is refused cleanly', async () => {
   await ok(d.docker(['run', '-d', '--name', 'pub', '-p', '127.0.0.1:18931:80', '-p', '127.0.0.1::81', 'busybox', 'sh', '-c', 'httpd -p 81 -h /etc; httpd -f -p 80 -h /etc']));
   assert.equal((await eventually(() => httpGet(18931, '/hostname'))).length, 13);
   const port = await ok(d.docker(['port', 'pub', '81']));
+  assert.equal(await ok(d.berth(['port', 'pub', '81'])), port);
+  assert.match(await ok(d.berth(['network', 'ls', '--format', '{{.Name}}'])), /(^|\n)bridge\nhost\nnone\n$/);
   const m = /^127\.0\.0\.1:(\d+)\n$/.exec(port);
   assert.ok(m, port);
   assert.equal((await eventually(() => httpGet(Number(m[1]), '/hostname'))).length, 13);
@@ -253,18 +256,20 @@ test('published UDP port and -P (every exposed port on a free host port)', async
 test('connect and disconnect a running container; events', async () => {
   const since = Math.floor(Date.now() / 1000) - 1;
   await ok(d.docker(['network', 'create', 'neta']));
-  await ok(d.docker(['network', 'create', 'netb']));
+  // berth's own CLI for part of it.
+  assert.match(await ok(d.berth(['network', 'create', 'netb'])), /^[0-9a-f]{64}\n$/);
   await ok(d.docker(['run', '-d', '--name', 'mover', '--network', 'neta', 'busybox', 'sleep', '60']));
   await ok(d.docker(['run', '-d', '--name', 'peer', '--network', 'netb', 'busybox', 'sleep', '60']));
   const pre = await d.docker(['exec', 'peer', 'nslookup', 'mover']);
   assert.doesNotMatch(pre.stdout, /Address: \d+\.\d+\.\d+\.\d+\n/, 'not on netb yet');
-  await ok(d.docker(['network', 'connect', '--alias', 'moved', 'netb', 'mover']));
+  await ok(d.berth(['network', 'connect', '--alias', 'moved', 'netb', 'mover']));
+  assert.match(await ok(d.berth(['network', 'inspect', '-f', '{{range .Containers}}{{.Name}} {{end}}', 'netb'])), /mover/);
   const ifs = await ok(d.docker(['exec', 'mover', 'ip', '-o', 'addr']));
   assert.match(ifs, /eth0 .*inet /);
   assert.match(ifs, /eth1 .*inet /);
   await ok(d.docker(['exec', 'peer', 'ping', '-c', '1', '-W', '2', 'moved']));
   await ok(d.docker(['exec', 'peer', 'ping', '-c', '1', '-W', '2', 'mover']));
-  await ok(d.docker(['network', 'disconnect', 'netb', 'mover']));
+  await ok(d.berth(['network', 'disconnect', 'netb', 'mover']));
   assert.doesNotMatch(await ok(d.docker(['exec', 'mover', 'ip', '-o', 'addr'])), /eth1/);
   assert.equal((await d.docker(['exec', 'peer', 'ping', '-c', '1', '-W', '1', 'moved'])).code === 0, false);
   // In use: refused with Docker's message; then removed once free.
