@@ -378,3 +378,30 @@ test('connectivity survives a berthd SIGKILL and restart; the daemon\'s view mat
   await ok(d.docker(['rm', '-f', 'k1', 'k2', 'k3']));
   await ok(d.docker(['network', 'rm', 'keep']));
 });
+
+test('daemon options (--bip, default-address-pools) and an IPv6 network with its own bridge name', async () => {
+  const e = await startDaemon({ args: ['--bip', '10.217.0.1/24', '--default-address-pool', 'base=10.218.0.0/16,size=24'], config: { dns: ['127.0.0.77'] } });
+  try {
+    await ok(e.berth(['image', 'bootstrap', 'busybox']));
+    assert.equal((await ok(e.docker(['network', 'inspect', '-f', '{{json .IPAM.Config}}', 'bridge']))).trim(), '[{"Subnet":"10.217.0.0/24","Gateway":"10.217.0.1"}]');
+    await ok(e.docker(['network', 'create', '--ipv6', '--subnet', 'fd00:dead:beef::/64', '-o', 'com.docker.network.bridge.name=bt-v6test', 'v6net']));
+    assert.equal((await ok(e.docker(['network', 'inspect', '-f', '{{json .IPAM.Config}} {{.EnableIPv6}}', 'v6net']))).trim(), '[{"Subnet":"10.218.0.0/24","Gateway":"10.218.0.1"},{"Subnet":"fd00:dead:beef::/64","Gateway":"fd00:dead:beef::1"}] true');
+    assert.match((await run('ip', ['-o', 'link', 'show', 'bt-v6test'])).stdout, /bt-v6test/);
+    await ok(e.docker(['run', '-d', '--name', 's6', '--network', 'v6net', 'busybox', 'sleep', '60']));
+    const out = await ok(e.docker(['run', '--rm', '--network', 'v6net', 'busybox', 'sh', '-c', 'ip -6 route; ping -6 -c 1 -W 2 s6; nslookup -type=AAAA s6']));
+    assert.match(out, /default via fd00:dead:beef::1 dev eth0/);
+    assert.match(out, /1 packets received/);
+    assert.match(out, /Address: fd00:dead:beef::2/);
+    assert.equal((await ok(e.docker(['inspect', '-f', '{{.NetworkSettings.Networks.v6net.GlobalIPv6Address}}/{{.NetworkSettings.Networks.v6net.GlobalIPv6PrefixLen}}', 's6']))).trim(), 'fd00:dead:beef::2/64');
+    await ok(e.docker(['rm', '-f', 's6']));
+    // prune removes unused user networks only.
+    assert.match(await ok(e.docker(['network', 'prune', '-f'])), /v6net/);
+    assert.doesNotMatch((await run('ip', ['-o', 'link', 'show'])).stdout, /bt-v6test/);
+  } finally {
+    const ids = (await e.docker(['ps', '-aq'])).stdout.trim().split('\n').filter(Boolean);
+    if (ids.length) await e.docker(['rm', '-f', ...ids]);
+    await e.docker(['network', 'prune', '-f']);
+    await e.stop();
+  }
+  assert.doesNotMatch((await run('ip', ['-o', 'link', 'show'])).stdout, new RegExp(networkNames(e.dataRoot).bridge));
+});

@@ -72,7 +72,7 @@ export async function addEndpoint(ep: EndpointSpec): Promise<string> {
     for (const a of ep.addresses) inside.push(`addr add ${a} dev ${ep.ifname}${a.includes(':') ? ' nodad' : ''}`);
     inside.push(`link set dev ${ep.ifname} up`);
     if (ep.gateway4) inside.push(`route replace default via ${ep.gateway4} dev ${ep.ifname}`);
-    if (ep.gateway6) inside.push(`-6 route replace default via ${ep.gateway6} dev ${ep.ifname}`);
+    if (ep.gateway6) inside.push(`route replace ::/0 via ${ep.gateway6} dev ${ep.ifname}`);
     await ipBatch(inside, ep.netns);
   } catch (err) {
     await ipBatch([`link del dev ${veth}`]).catch(() => {});

@@ -82,7 +82,7 @@ export function buildInfo(host: HostFacts, cfg: SystemConfig, live: LiveCounts):
     Driver: 'overlayfs',
     DriverStatus: [['Backing Filesystem', host.backingFilesystem]],
     // Only what Berth has: networks other than host and none, and volume drivers, come with their issues.
-    Plugins: { Volume: [], Network: ['host', 'null'], Authorization: null, Log: ['json-file'] },
+    Plugins: { Volume: [], Network: ['bridge', 'host', 'null'], Authorization: null, Log: ['json-file'] },
     MemoryLimit: cg.memoryLimit,
     SwapLimit: cg.swapLimit,
     CpuCfsPeriod: cg.cpuCfsPeriod,
