@@ -744,15 +744,21 @@ export class NetworkStore {
     }
     if (bridgeNets.length === 0) return { hosts: [], embeddedDns: false };
     const netns = this.netnsPath(c.ID);
+    const t0 = performance.now();
     await removeNetns(this.helper, netns);
     await createNetns(this.helper, netns);
+    const t1 = performance.now();
     c.NetworkRuntime = { netns, endpoints: {}, ports: [] };
     try {
       const ordered = this.gatewayOrder(c, bridgeNets);
       for (const n of ordered) await this.join(c, n, n === ordered.find((x) => !x.file.network.Internal));
+      const t2 = performance.now();
       await this.publish(c);
       if (ordered.some((n) => this.isUserDefined(n))) await this.pointDns(c);
+      const t3 = performance.now();
       await this.applyFirewall();
+      const ms = (a: number, b: number) => Math.round((b - a) * 10) / 10;
+      this.log.debug('sandbox ready', { id: c.ID.slice(0, 12), netnsMs: ms(t0, t1), endpointsMs: ms(t1, t2), portsDnsMs: ms(t2, t3), firewallMs: ms(t3, performance.now()) });
     } catch (err) {
       await this.detachInternal(c).catch(() => {});
       throw err;
