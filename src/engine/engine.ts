@@ -20,6 +20,8 @@ import { ImageStore } from './images/store.js';
 import { ContainerStore } from './containers/store.js';
 import { ContainerRuntime, INIT_BINARY } from './containers/runtime.js';
 import { ExecManager } from './containers/exec.js';
+import { VolumeStore } from './volumes/store.js';
+import { ContainerMounts } from './volumes/mounts.js';
 import { gatherHostFacts, openFds, type HostFacts } from './system/host.js';
 import { buildInfo, buildVersion, type SystemConfig } from './system/info.js';
 import { writeFileAtomic, sweepTempFiles } from '../lib/atomic.js';
@@ -59,13 +61,14 @@ export class Engine {
   readonly images: ImageStore;
   readonly containers: ContainerStore;
   readonly execs: ExecManager;
+  readonly volumes: VolumeStore;
 
   private constructor(
     cfg: EngineConfig,
     id: string,
     host: HostFacts,
     log: Logger,
-    stores: { content: LocalContentStore; layers: LayerStore; images: ImageStore; containers: ContainerStore; execs: ExecManager },
+    stores: { content: LocalContentStore; layers: LayerStore; images: ImageStore; containers: ContainerStore; execs: ExecManager; volumes: VolumeStore },
     events: EventBus,
   ) {
     this.events = events;
@@ -78,6 +81,7 @@ export class Engine {
     this.images = stores.images;
     this.containers = stores.containers;
     this.execs = stores.execs;
+    this.volumes = stores.volumes;
   }
 
   static async open(cfg: EngineConfig, log: Logger): Promise<Engine> {
@@ -95,17 +99,21 @@ export class Engine {
     let images: ImageStore;
     let containers: ContainerStore;
     let execs: ExecManager;
+    let volumes: VolumeStore;
     try {
       images = await ImageStore.open(join(cfg.dataRoot, 'images'), content, layers, events, log.with({ store: 'images' }));
-      const runtime = new ContainerRuntime({ execRoot: cfg.execRoot, layers, host, log: log.with({ component: 'runtime' }) });
+      volumes = await VolumeStore.open(join(cfg.dataRoot, 'volumes'), events, log.with({ store: 'volumes' }));
+      const mounts = new ContainerMounts(volumes, events, log.with({ component: 'mounts' }));
+      const runtime = new ContainerRuntime({ execRoot: cfg.execRoot, layers, host, log: log.with({ component: 'runtime' }), mounts });
       containers = await ContainerStore.open(join(cfg.dataRoot, 'containers'), layers, images, events, log.with({ store: 'containers' }), runtime);
+      await mounts.attach(() => containers.list());
       execs = new ExecManager(containers, runtime, events);
       containers.setProber((id, cmd, timeout) => execs.probe(id, cmd, timeout));
     } catch (err) {
       await layers.close();
       throw err;
     }
-    return new Engine(cfg, id, host, log, { content, layers, images, containers, execs }, events);
+    return new Engine(cfg, id, host, log, { content, layers, images, containers, execs, volumes }, events);
   }
 
   get config(): Readonly<EngineConfig> {

@@ -10,6 +10,7 @@ import { CONTAINER_FILTERS, type ContainerRecord, type ContainerStore, type Host
 import { invalidArgument, unavailable } from '../../errdefs/index.js';
 import { familiarString, parseNormalizedNamed } from '../../engine/images/reference.js';
 import { humanDuration } from '../../lib/units.js';
+import { mountsForApi, matchesVolumeFilter } from '../../engine/volumes/mounts.js';
 
 function store(ctx: RequestContext): ContainerStore {
   const s = ctx.engine.containers;
@@ -55,7 +56,7 @@ export function summary(c: ContainerRecord): Record<string, unknown> {
     Status: statusText(c),
     HostConfig: { NetworkMode: c.HostConfig.NetworkMode ?? 'default' },
     NetworkSettings: { Networks: {} },
-    Mounts: [],
+    Mounts: mountsForApi(c.MountPoints),
   };
 }
 
@@ -100,8 +101,9 @@ async function list(ctx: RequestContext): Promise<void> {
       const h = (c.State as { Health?: { Status: string } }).Health?.Status ?? 'none';
       if (!f.values('health').includes(h)) continue;
     }
-    // Containers have no volumes or published ports yet (the next issues): nothing matches those.
-    if (f.has('volume') || f.has('publish') || f.has('expose')) continue;
+    if (f.has('volume') && !matchesVolumeFilter(c.MountPoints, f.values('volume'))) continue;
+    // Containers have no published ports yet (networking): nothing matches those.
+    if (f.has('publish') || f.has('expose')) continue;
     const sum = summary(c);
     if (queryBool(ctx.query, 'size')) {
       sum.SizeRw = await s.sizeRw(c.ID);
@@ -135,7 +137,7 @@ async function inspectBody(ctx: RequestContext, c: ContainerRecord): Promise<Rec
     ExecIDs: ctx.engine.execs.idsOf(c.ID).length ? ctx.engine.execs.idsOf(c.ID) : null,
     HostConfig: { LogConfig: { Type: 'json-file', Config: {} }, RestartPolicy: { Name: 'no', MaximumRetryCount: 0 }, ...c.HostConfig },
     GraphDriver: { Name: 'overlayfs', Data: null },
-    Mounts: [],
+    Mounts: mountsForApi(c.MountPoints),
     Config: c.Config,
     NetworkSettings: { Bridge: '', SandboxID: '', SandboxKey: '', Ports: {}, HairpinMode: false, LinkLocalIPv6Address: '', LinkLocalIPv6PrefixLen: 0, Networks: {} },
   };
@@ -160,7 +162,7 @@ async function rename(ctx: RequestContext): Promise<void> {
 
 async function remove(ctx: RequestContext): Promise<void> {
   if (queryBool(ctx.query, 'link')) throw invalidArgument('Conflict, cannot remove the default link name of the container');
-  await store(ctx).remove(ctx.params.id!, { force: queryBool(ctx.query, 'force') });
+  await store(ctx).remove(ctx.params.id!, { force: queryBool(ctx.query, 'force'), volumes: queryBool(ctx.query, 'v') });
   sendNoContent(ctx);
 }
 

@@ -28,6 +28,7 @@ import { strSlice, type ContainerConfig as ImageRuntimeConfig, type ImageConfig 
 import { generateName, validateName } from './names.js';
 import { validateHostConfig, refuseUnbuilt } from './validate.js';
 import { Filters } from '../filters.js';
+import type { MountPoint } from '../volumes/store.js';
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 
@@ -72,6 +73,8 @@ export interface ContainerRecord {
   Config: ContainerConfig;
   HostConfig: HostConfig;
   NetworkingConfig?: unknown;
+  /** Volumes, binds and --mount tmpfs, resolved at create (engine/volumes). */
+  MountPoints?: MountPoint[];
 }
 
 export interface CreateRequest {
@@ -193,6 +196,7 @@ export class ContainerStore {
     const dir = this.dir(id);
     const top = img.layers.at(-1)?.chainId ?? null;
     try {
+      const mountPoints = await this.runtime.mounts.prepare(id, merged.Volumes as Record<string, unknown> | undefined, hostConfig as never, (n) => this.tryResolve(n));
       await mkdir(dir, { mode: 0o710 });
       await this.layers.prepare(id, top);
       await writeFile(join(dir, 'hostname'), `${merged.Hostname}\n`);
@@ -220,11 +224,13 @@ export class ContainerStore {
         Config: merged,
         HostConfig: hostConfig,
         ...(req.networkingConfig !== undefined ? { NetworkingConfig: req.networkingConfig } : {}),
+        MountPoints: mountPoints,
       };
       await this.persist(rec);
       this.byId.set(id, rec);
     } catch (err) {
       this.byName.delete(name);
+      await this.runtime.mounts.abort(id);
       await this.layers.removeRW(id).catch(() => {});
       await rm(dir, { recursive: true, force: true });
       throw err;
@@ -247,7 +253,7 @@ export class ContainerStore {
     this.events.publish('container', 'rename', { id: c.ID, attributes: { ...this.attrs(c), oldName: old } });
   }
 
-  async remove(idOrName: string, opts: { force: boolean }): Promise<void> {
+  async remove(idOrName: string, opts: { force: boolean; volumes?: boolean }): Promise<void> {
     const c = this.resolve(idOrName);
     if (c.State.Running || c.State.Paused || c.State.Restarting) {
       if (!opts.force) {
@@ -257,7 +263,7 @@ export class ContainerStore {
       await this.kill(c.ID, 'SIGKILL').catch(() => {});
       await Promise.race([exited, sleep(10_000)]);
     }
-    if (this.byId.has(c.ID)) await this.destroy(c);
+    if (this.byId.has(c.ID)) await this.destroy(c, opts.volumes === true);
   }
 
 
@@ -348,7 +354,7 @@ export class ContainerStore {
     c.State.ExitCode = /executable file not found|no such file/.test(c.State.Error) ? 127 : /permission denied/.test(c.State.Error) ? 126 : 128;
     await this.persist(c).catch(() => {});
     this.lifecycle.emit(`startfailed:${c.ID}`);
-    if (c.HostConfig.AutoRemove && this.byId.has(c.ID)) await this.destroy(c).catch(() => {});
+    if (c.HostConfig.AutoRemove && this.byId.has(c.ID)) await this.destroy(c, true).catch(() => {});
   }
 
   /** Sends a signal (name or number) to a running container. */
@@ -643,7 +649,7 @@ export class ContainerStore {
     if (exit.oomKilled) this.events.publish('container', 'oom', { id: c.ID, attributes: this.attrs(c) });
     this.events.publish('container', 'die', { id: c.ID, attributes: { ...this.attrs(c), exitCode: String(exit.exitCode) } });
     this.lifecycle.emit(`exited:${c.ID}`, exit.exitCode);
-    if (c.HostConfig.AutoRemove && this.byId.has(c.ID)) await this.destroy(c).catch((err: unknown) => this.log.warn('auto-remove', { id: c.ID, err: messageOf(err) }));
+    if (c.HostConfig.AutoRemove && this.byId.has(c.ID)) await this.destroy(c, true).catch((err: unknown) => this.log.warn('auto-remove', { id: c.ID, err: messageOf(err) }));
     else if (this.byId.has(c.ID) && !this.closing && this.shouldRestart(c, exit.exitCode)) this.scheduleRestart(c);
   }
 
@@ -697,7 +703,7 @@ export class ContainerStore {
     return { ...(c.Config.Labels ?? {}), image: c.Config.Image, name: c.Name.replace(/^\//, '') };
   }
 
-  private async destroy(c: ContainerRecord): Promise<void> {
+  private async destroy(c: ContainerRecord, removeVolumes = false): Promise<void> {
     this.cancelRestart(c.ID);
     c.State.Status = 'removing';
     await this.layers.removeRW(c.ID).catch((err: unknown) => {
@@ -706,6 +712,7 @@ export class ContainerStore {
     await rm(this.dir(c.ID), { recursive: true, force: true });
     this.byId.delete(c.ID);
     if (this.byName.get(c.Name) === c.ID) this.byName.delete(c.Name);
+    await this.runtime.mounts.release(c, removeVolumes);
     this.events.publish('container', 'destroy', { id: c.ID, attributes: this.attrs(c) });
     this.lifecycle.emit(`removed:${c.ID}`);
     this.lifecycle.emit('destroyed', c.ID);

@@ -1,8 +1,8 @@
 /**
  * Checks of a container's host configuration that do not need the host:
  * Docker's limits and conflicts on resources and restart policies, and the
- * refusal, with "not implemented", of what Berth does not do yet (volumes,
- * published ports, links, other networks) rather than ignoring it.
+ * refusal, with "not implemented", of what Berth does not do yet
+ * (published ports, links, other networks) rather than ignoring it.
  */
 import { invalidArgument, notImplemented } from '../../errdefs/index.js';
 import type { HostConfig } from './store.js';
@@ -14,9 +14,6 @@ export function refuseUnbuilt(h: HostConfig, networking: unknown): void {
   const no = (what: string, issue: string) => {
     throw notImplemented(`${what} is not implemented by Berth yet (${issue})`);
   };
-  if (nonEmpty(h.Binds)) no('bind mounts and volumes (-v)', 'volumes come with the storage work');
-  if (nonEmpty(h.Mounts)) no('--mount', 'volumes come with the storage work');
-  if (nonEmpty(h.VolumesFrom)) no('--volumes-from', 'volumes come with the storage work');
   if (nonEmpty(h.PortBindings) || h.PublishAllPorts === true) no('published ports (-p, -P)', 'networking comes next');
   if (nonEmpty(h.Links)) no('--link', 'networking comes next');
   const mode = String(h.NetworkMode ?? 'default');
