@@ -272,7 +272,6 @@ test('--dns, --dns-search, --add-host; what is not built yet is refused, not ign
   assert.match(out, /^search example\.test$/m);
   assert.match(out, /^10\.1\.2\.3\tdb$/m);
   for (const [args, what] of [
-    [['-v', '/tmp:/x'], /bind mounts and volumes \(-v\) is not implemented/],
     [['-p', '8080:80'], /published ports \(-p, -P\) is not implemented/],
     [['--network', 'mynet'], /network mode "mynet" is not implemented/],
   ] as const) {
