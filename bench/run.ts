@@ -5,11 +5,13 @@
 import { benchPing } from './ping.js';
 import { benchImages } from './images.js';
 import { benchContainers } from './containers.js';
+import { benchVolumes } from './volumes.js';
 
 const all: Record<string, () => Promise<void>> = {
   ping: () => benchPing(Number(process.env.BENCH_SECONDS ?? 5)),
   images: () => benchImages(),
   containers: () => benchContainers(),
+  volumes: () => benchVolumes(),
 };
 
 const wanted = process.argv.slice(2);
