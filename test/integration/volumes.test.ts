@@ -258,6 +258,28 @@ test('bind propagation on a shared mount: rslave sees the host, rshared shows th
   assert.ok(!(await readFile('/proc/mounts', 'utf8')).includes(prop));
 });
 
+test('docker cp reads and writes through volumes and binds, for stopped and running containers; export leaves them out', async () => {
+  const b = join(host, 'cpbind');
+  await mkdir(b);
+  const file = join(host, 'cpfile');
+  await writeFile(file, 'copied\n');
+  await ok(d.docker(['create', '--name', 'cpc', '-v', 'cpv:/v', '-v', `${b}:/b`, 'busybox', 'true']));
+  await ok(d.docker(['cp', file, 'cpc:/v/']));
+  await ok(d.berth(['cp', file, 'cpc:/b/']));
+  assert.equal(await readFile(join(d.dataRoot, 'volumes', 'cpv', '_data', 'cpfile'), 'utf8'), 'copied\n');
+  assert.equal(await readFile(join(b, 'cpfile'), 'utf8'), 'copied\n');
+  assert.match(await ok(d.docker(['cp', 'cpc:/v/cpfile', '-'])), /copied/);
+  assert.ok(!(await ok(run('sh', ['-c', `${'/usr/local/bin/docker'} -H ${d.host} export cpc | tar -t`]))).includes('v/cpfile'));
+  await ok(d.docker(['run', '-d', '--name', 'cpr', '-v', 'cpv:/v:ro', 'busybox', 'sleep', '60']));
+  await ok(d.docker(['cp', file, 'cpr:/tmp/inlayer']));
+  assert.equal(await ok(d.docker(['exec', 'cpr', 'ls', '/v'])), 'cpfile\n');
+  const ro = await d.docker(['cp', file, 'cpr:/v/other']);
+  assert.notEqual(ro.code, 0);
+  await ok(d.docker(['rm', '-f', 'cpc', 'cpr']));
+  await ok(d.docker(['volume', 'rm', 'cpv']));
+  assert.ok(!(await readFile('/proc/mounts', 'utf8')).includes(d.dir));
+});
+
 test('events: volume create, mount, unmount, destroy', async () => {
   const since = String(Math.floor(Date.now() / 1000) - 1);
   await ok(d.docker(['volume', 'create', 'ev']));

@@ -416,10 +416,10 @@ export class ContainerStore {
   }
 
   /** Runs `fn` with the container's root filesystem at hand (mounted for the call when it is not running). */
-  async withRoot<T>(idOrName: string, fn: (root: string, c: ContainerRecord) => Promise<T>): Promise<T> {
+  async withRoot<T>(idOrName: string, fn: (root: string, c: ContainerRecord) => Promise<T>, opts: { volumes?: boolean } = {}): Promise<T> {
     const c = this.resolve(idOrName);
     const { withRoot } = await import('./archive.js');
-    return withRoot(this.layers, c.ID, c.State.Running ? this.runtime.rootfsPath(c.ID) : null, this.runtime.scratch, (root) => fn(root, c));
+    return withRoot(this.layers, c.ID, c.State.Running ? this.runtime.rootfsPath(c.ID) : null, this.runtime.scratch, (root) => (opts.volumes ? this.runtime.mounts.withVolumes(c, root, () => fn(root, c)) : fn(root, c)));
   }
 
   /** `docker diff`: what the container changed, from its read-write layer. */

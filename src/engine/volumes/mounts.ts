@@ -14,7 +14,10 @@
  * anonymous ones when asked (`rm -v`, `--rm`). Also here: Docker's `Mounts`
  * for inspect and ps, and the `volume=` filter of ps.
  */
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import path from 'node:path';
 import { invalidArgument, isKind, messageOf } from '../../errdefs/index.js';
 import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../../lib/log.js';
@@ -22,7 +25,7 @@ import type { OciMount } from '../runtime/spec/types.js';
 import { tmpfsMounts } from '../runtime/spec/mounts.js';
 import { cleanPath, parseApiMount, parseBind, parseVolumesFrom, type ApiMount, type ParsedMount } from './spec.js';
 import { checkPropagationSource, LOCAL_DRIVER } from './local.js';
-import { copyUp } from './copyup.js';
+import { copyUp, resolveInRoot } from './copyup.js';
 import type { MountPoint, VolumeStore, VolumeUser } from './store.js';
 
 /** The parts of a create request that decide mounts. */
@@ -43,6 +46,7 @@ interface Planned {
   volume?: { name: string; driver?: string; opts?: Record<string, string>; labels?: Record<string, string>; mode: string };
 }
 
+const run = promisify(execFile);
 const duplicate = (dest: string) => invalidArgument(`Duplicate mount point: ${dest}`);
 
 export class ContainerMounts {
@@ -233,6 +237,46 @@ export class ContainerMounts {
     this.store.setUsers(users);
     for (const c of users()) if (c.State.Running || c.State.Paused) this.active.set(c.ID, c.MountPoints ?? []);
     for (const v of this.store.list()) await this.store.unmountIfUnused(v.Name, '').catch((err: unknown) => this.log.warn('unmounting a volume', { name: v.Name, err: messageOf(err) }));
+  }
+
+  /**
+   * Runs `fn` with the container's volumes and binds mounted into its root
+   * as seen from the host (`docker cp` reads and writes through them, as
+   * Docker's does); they are unmounted after. The container's own mounts,
+   * in its namespace, are not touched.
+   */
+  async withVolumes<T>(c: VolumeUser, root: string, fn: () => Promise<T>): Promise<T> {
+    const done: string[] = [];
+    const mounted: string[] = [];
+    try {
+      const mps = [...(c.MountPoints ?? [])].filter((m) => m.Type !== 'tmpfs').sort((a, b) => a.Destination.split('/').length - b.Destination.split('/').length);
+      for (const mp of mps) {
+        let source = mp.Source;
+        if (mp.Type === 'volume') {
+          await this.store.mount(mp.Name ?? '');
+          mounted.push(mp.Name ?? '');
+          source = this.store.mountpoint(mp.Name ?? '');
+        }
+        if (!(await exists(source))) continue;
+        const target = (await resolveInRoot(root, mp.Destination)) ?? path.join(root, mp.Destination);
+        if (!target.startsWith(root + '/')) continue;
+        const st = await stat(source);
+        if (!(await exists(target))) {
+          if (st.isDirectory()) await mkdir(target, { recursive: true, mode: 0o755 });
+          else {
+            await mkdir(path.dirname(target), { recursive: true, mode: 0o755 });
+            await writeFile(target, '', { flag: 'a' });
+          }
+        }
+        await run('mount', ['--bind', source, target]);
+        done.push(target);
+        if (!mp.RW) await run('mount', ['-o', 'remount,bind,ro', target]);
+      }
+      return await fn();
+    } finally {
+      for (const t of done.reverse()) await run('umount', ['-l', t]).catch((err: unknown) => this.log.warn('unmounting a volume from a container root', { target: t, err: messageOf(err) }));
+      for (const name of mounted) await this.store.unmountIfUnused(name, '').catch(() => {});
+    }
   }
 
   /** The container is gone: its anonymous volumes go too when `removeAnonymous` (rm -v, --rm) and nothing else uses them. */
