@@ -172,11 +172,6 @@ export class ContainerMounts {
     for (const name of made) await this.store.remove(name).catch((err: unknown) => this.log.debug('removing a volume of a failed create', { name, err: messageOf(err) }));
   }
 
-  /** The container is in the store now: its record holds its volumes. */
-  created(id: string): void {
-    this.madeFor.delete(id);
-  }
-
   /** At start: the OCI mounts of the container's mount points (and the root propagation shared/slave binds need). */
   async setup(c: VolumeUser & { Config?: unknown }, rootfs: string): Promise<{ mounts: OciMount[]; rootfsPropagation?: string }> {
     this.madeFor.delete(c.ID);

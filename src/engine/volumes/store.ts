@@ -206,7 +206,10 @@ export class VolumeStore {
       Options: req.opts && Object.keys(req.opts).length ? { ...req.opts } : null,
       CreatedAt: rfc3339Seconds(new Date()),
     };
-    const p = (async () => {
+    const p = this.withLock(name, async () => {
+      // A removal of the same name may have held the lock: look again.
+      const now = this.vols.get(name);
+      if (now) return now;
       const dir = this.dir(name);
       try {
         await mkdir(join(dir, '_data'), { recursive: true, mode: 0o755 });
@@ -218,13 +221,15 @@ export class VolumeStore {
       }
       this.vols.set(name, rec);
       return rec;
-    })();
+    });
     this.creating.set(name, p);
+    let made: VolumeRecord;
     try {
-      await p;
+      made = await p;
     } finally {
       this.creating.delete(name);
     }
+    if (made !== rec) return { volume: made, created: false };
     this.events.publish('volume', 'create', { id: name, attributes: { driver: rec.Driver } });
     return { volume: rec, created: true };
   }
@@ -263,9 +268,17 @@ export class VolumeStore {
     const mp = this.mountpoint(v.Name);
     if (needsMount(v.Options) && (await isMountPoint(mp))) await unmountVolume(mp);
     if (await isMountPoint(mp)) throw conflict(`remove ${v.Name}: volume is still mounted at ${mp}`);
-    const trash = join(this.root, `${TEMP_MARK}rm-${v.Name}-${randomBytes(4).toString('hex')}`);
-    await rename(this.dir(v.Name), trash);
+    // A container create may have taken it meanwhile; from here on nothing can.
+    const users = this.usersOf(v.Name);
+    if (users.length) throw conflict(`remove ${v.Name}: volume is in use - [${users.join(', ')}]`);
     this.vols.delete(v.Name);
+    const trash = join(this.root, `${TEMP_MARK}rm-${v.Name}-${randomBytes(4).toString('hex')}`);
+    try {
+      await rename(this.dir(v.Name), trash);
+    } catch (err) {
+      this.vols.set(v.Name, v);
+      throw err;
+    }
     await fsyncDir(this.root).catch(() => {});
     await rm(trash, { recursive: true, force: true }).catch((err: unknown) => this.log.warn('removing a volume directory', { name: v.Name, err: messageOf(err) }));
     this.events.publish('volume', 'destroy', { id: v.Name, attributes: { driver: v.Driver } });
