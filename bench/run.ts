@@ -6,12 +6,14 @@ import { benchPing } from './ping.js';
 import { benchImages } from './images.js';
 import { benchContainers } from './containers.js';
 import { benchNetwork } from './network.js';
+import { benchVolumes } from './volumes.js';
 
 const all: Record<string, () => Promise<void>> = {
   ping: () => benchPing(Number(process.env.BENCH_SECONDS ?? 5)),
   images: () => benchImages(),
   containers: () => benchContainers(),
   network: () => benchNetwork(),
+  volumes: () => benchVolumes(),
 };
 
 const wanted = process.argv.slice(2);

@@ -13,6 +13,8 @@ import { versionCommand } from './commands/version.js';
 import { infoCommand } from './commands/info.js';
 import { eventsCommand } from './commands/events.js';
 import { dfCommand } from './commands/system/df.js';
+import { systemPruneCommand } from './commands/system/prune.js';
+import { volumeCommand } from './commands/volumes/index.js';
 import { containerCommand, topLevelContainerCommands } from './commands/containers/index.js';
 import { runTopLevelCommands, runContainerSubcommands } from './commands/run/index.js';
 
@@ -28,7 +30,7 @@ const systemCommand: CommandSpec<CliContext> = {
   short: 'Manage Berth',
   usage: 'COMMAND',
   group: 'Management Commands',
-  subcommands: [dfCommand, eventsCommand, infoCommand],
+  subcommands: [dfCommand, eventsCommand, infoCommand, systemPruneCommand],
 };
 
 export const rootCommand: CommandSpec<CliContext> = {
@@ -46,7 +48,7 @@ export const rootCommand: CommandSpec<CliContext> = {
     { long: 'tlsverify', kind: 'bool', help: 'Use TLS and verify the remote' },
     { long: 'version', short: 'v', kind: 'bool', help: 'Print version information and quit' },
   ],
-  subcommands: [...runCommands, ...topLevelContainerCommands, ...topLevelImageCommands, versionCommand, infoCommand, eventsCommand, containerCommand, imageCommand, networkCommand, systemCommand],
+  subcommands: [...runCommands, ...topLevelContainerCommands, ...topLevelImageCommands, versionCommand, infoCommand, eventsCommand, containerCommand, imageCommand, networkCommand, systemCommand, volumeCommand],
   async run(_ctx, parsed) {
     if (parsed.flags.version === true) {
       process.stdout.write(`Berth version ${BUILD.version}, build ${BUILD.gitCommit}\n`);

@@ -20,6 +20,8 @@ import { ImageStore } from './images/store.js';
 import { ContainerStore } from './containers/store.js';
 import { ContainerRuntime, INIT_BINARY } from './containers/runtime.js';
 import { ExecManager } from './containers/exec.js';
+import { VolumeStore } from './volumes/store.js';
+import { ContainerMounts } from './volumes/mounts.js';
 import { gatherHostFacts, openFds, type HostFacts } from './system/host.js';
 import { buildInfo, buildVersion, type SystemConfig } from './system/info.js';
 import { writeFileAtomic, sweepTempFiles } from '../lib/atomic.js';
@@ -96,13 +98,14 @@ export class Engine {
   readonly containers: ContainerStore;
   readonly execs: ExecManager;
   readonly networks: NetworkStore;
+  readonly volumes: VolumeStore;
 
   private constructor(
     cfg: EngineConfig,
     id: string,
     host: HostFacts,
     log: Logger,
-    stores: { content: LocalContentStore; layers: LayerStore; images: ImageStore; containers: ContainerStore; execs: ExecManager; networks: NetworkStore },
+    stores: { content: LocalContentStore; layers: LayerStore; images: ImageStore; containers: ContainerStore; execs: ExecManager; networks: NetworkStore; volumes: VolumeStore },
     events: EventBus,
   ) {
     this.events = events;
@@ -116,6 +119,7 @@ export class Engine {
     this.containers = stores.containers;
     this.execs = stores.execs;
     this.networks = stores.networks;
+    this.volumes = stores.volumes;
   }
 
   static async open(cfg: EngineConfig, log: Logger): Promise<Engine> {
@@ -134,11 +138,15 @@ export class Engine {
     let containers: ContainerStore;
     let execs: ExecManager;
     let networks: NetworkStore | undefined;
+    let volumes: VolumeStore;
     try {
       images = await ImageStore.open(join(cfg.dataRoot, 'images'), content, layers, events, log.with({ store: 'images' }));
-      const runtime = new ContainerRuntime({ execRoot: cfg.execRoot, layers, host, log: log.with({ component: 'runtime' }) });
+      volumes = await VolumeStore.open(join(cfg.dataRoot, 'volumes'), events, log.with({ store: 'volumes' }));
+      const mounts = new ContainerMounts(volumes, events, log.with({ component: 'mounts' }));
+      const runtime = new ContainerRuntime({ execRoot: cfg.execRoot, layers, host, log: log.with({ component: 'runtime' }), mounts });
       networks = await NetworkStore.open(join(cfg.dataRoot, 'network'), networkConfig(cfg), events, log.with({ store: 'networks' }), layers.helper);
       containers = await ContainerStore.open(join(cfg.dataRoot, 'containers'), layers, images, events, log.with({ store: 'containers' }), runtime, networks);
+      await mounts.attach(() => containers.list());
       execs = new ExecManager(containers, runtime, events);
       containers.setProber((id, cmd, timeout) => execs.probe(id, cmd, timeout));
     } catch (err) {
@@ -146,7 +154,7 @@ export class Engine {
       await layers.close();
       throw err;
     }
-    return new Engine(cfg, id, host, log, { content, layers, images, containers, execs, networks }, events);
+    return new Engine(cfg, id, host, log, { content, layers, images, containers, execs, networks, volumes }, events);
   }
 
   get config(): Readonly<EngineConfig> {

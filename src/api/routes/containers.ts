@@ -11,6 +11,7 @@ import { invalidArgument, unavailable } from '../../errdefs/index.js';
 import { familiarString, parseNormalizedNamed } from '../../engine/images/reference.js';
 import { humanDuration } from '../../lib/units.js';
 import { emptySettings } from '../../engine/network/store.js';
+import { mountsForApi, matchesVolumeFilter } from '../../engine/volumes/mounts.js';
 
 function store(ctx: RequestContext): ContainerStore {
   const s = ctx.engine.containers;
@@ -56,7 +57,7 @@ export function summary(c: ContainerRecord): Record<string, unknown> {
     Status: statusText(c),
     HostConfig: { NetworkMode: c.HostConfig.NetworkMode ?? 'default' },
     NetworkSettings: { Networks: c.NetworkSettings?.Networks ?? {} },
-    Mounts: [],
+    Mounts: mountsForApi(c.MountPoints),
   };
 }
 
@@ -132,8 +133,7 @@ async function list(ctx: RequestContext): Promise<void> {
       const h = (c.State as { Health?: { Status: string } }).Health?.Status ?? 'none';
       if (!f.values('health').includes(h)) continue;
     }
-    // Containers have no volumes yet (the next issue): nothing matches.
-    if (f.has('volume')) continue;
+    if (f.has('volume') && !matchesVolumeFilter(c.MountPoints, f.values('volume'))) continue;
     if (f.has('publish')) {
       const pub = Object.entries(c.NetworkSettings?.Ports ?? {}).flatMap(([k, b]) => (b ?? []).map(() => ({ port: Number(k.split('/')[0]), proto: k.split('/')[1] ?? 'tcp' })));
       if (!portFilterMatches(f.values('publish'), pub)) continue;
@@ -172,7 +172,7 @@ async function inspectBody(ctx: RequestContext, c: ContainerRecord): Promise<Rec
     ExecIDs: ctx.engine.execs.idsOf(c.ID).length ? ctx.engine.execs.idsOf(c.ID) : null,
     HostConfig: { LogConfig: { Type: 'json-file', Config: {} }, RestartPolicy: { Name: 'no', MaximumRetryCount: 0 }, ...c.HostConfig },
     GraphDriver: { Name: 'overlayfs', Data: null },
-    Mounts: [],
+    Mounts: mountsForApi(c.MountPoints),
     Config: c.Config,
     NetworkSettings: c.NetworkSettings ?? emptySettings(),
   };
@@ -197,7 +197,7 @@ async function rename(ctx: RequestContext): Promise<void> {
 
 async function remove(ctx: RequestContext): Promise<void> {
   if (queryBool(ctx.query, 'link')) throw invalidArgument('Conflict, cannot remove the default link name of the container');
-  await store(ctx).remove(ctx.params.id!, { force: queryBool(ctx.query, 'force') });
+  await store(ctx).remove(ctx.params.id!, { force: queryBool(ctx.query, 'force'), volumes: queryBool(ctx.query, 'v') });
   sendNoContent(ctx);
 }
 

@@ -354,7 +354,7 @@ async function systemDf(ctx: RequestContext): Promise<void> {
     }
     body.Containers = list;
   }
-  if (want('volume')) body.Volumes = [];
+  if (want('volume')) body.Volumes = await ctx.engine.volumes.diskUsage();
   if (want('build-cache')) body.BuildCache = [];
   sendJson(ctx, 200, body);
 }

@@ -295,7 +295,7 @@ async function archiveHead(ctx: RequestContext): Promise<void> {
   const path = ctx.query.get('path') ?? '';
   if (!path) throw invalidArgument('path is required');
   const { statPath } = await import('../../engine/containers/archive.js');
-  const st = await store(ctx).withRoot(ctx.params.id!, (root) => statPath(root, path));
+  const st = await store(ctx).withRoot(ctx.params.id!, (root) => statPath(root, path), { volumes: true });
   ctx.res.writeHead(200, { 'X-Docker-Container-Path-Stat': Buffer.from(JSON.stringify(st)).toString('base64'), 'Content-Type': 'application/x-tar' });
   ctx.res.end();
 }
@@ -310,7 +310,7 @@ async function archiveGet(ctx: RequestContext): Promise<void> {
     const tar = await archivePath(root, path);
     ctx.res.writeHead(200, { 'X-Docker-Container-Path-Stat': Buffer.from(JSON.stringify(st)).toString('base64'), 'Content-Type': 'application/x-tar' });
     await pipeline(tar, ctx.res).catch(() => ctx.res.destroy());
-  });
+  }, { volumes: true });
 }
 
 let sharedFsutil: import('../../engine/layers/fsutil.js').FsUtil | null = null;
@@ -326,7 +326,7 @@ async function archivePut(ctx: RequestContext): Promise<void> {
   if (c.HostConfig.ReadonlyRootfs) throw invalidArgument('container rootfs is marked read-only');
   // Without copyUIDGID (docker cp without -a) the files become root's, as Docker makes them.
   const keepOwners = queryBool(ctx.query, 'copyUIDGID');
-  await store(ctx).withRoot(c.ID, (root) => extractInto(root, path, ctx.req, fsutil, keepOwners));
+  await store(ctx).withRoot(c.ID, (root) => extractInto(root, path, ctx.req, fsutil, keepOwners), { volumes: true });
   sendNoContent(ctx, 200);
 }
 

@@ -22,6 +22,7 @@ import { buildSpec, serializeSpec, readBoundingSet } from '../runtime/spec/index
 import { startShim, connectShim, readShimPid, readExit, type ShimConnection, type ExitStatus } from '../runtime/shim/client.js';
 import type { ContainerRecord } from './store.js';
 import { invalidArgument, systemError, messageOf } from '../../errdefs/index.js';
+import type { ContainerMounts } from '../volumes/mounts.js';
 
 const run = promisify(execFile);
 
@@ -31,8 +32,11 @@ export class ContainerRuntime {
   private readonly host: HostFacts;
   private readonly log: Logger;
   private boundingSet: Promise<string[]> | null = null;
+  /** Volumes, binds and tmpfs mounts of containers (engine/volumes). */
+  readonly mounts: ContainerMounts;
 
-  constructor(opts: { execRoot: string; layers: LayerStore; host: HostFacts; log: Logger }) {
+  constructor(opts: { execRoot: string; layers: LayerStore; host: HostFacts; log: Logger; mounts: ContainerMounts }) {
+    this.mounts = opts.mounts;
     this.execRoot = opts.execRoot;
     this.layers = opts.layers;
     this.host = opts.host;
@@ -133,6 +137,7 @@ export class ContainerRuntime {
     await mkdir(this.runcRoot, { recursive: true, mode: 0o700 });
     try {
       await this.layers.mount(c.ID, rootfs);
+      const volumes = await this.mounts.setup(c, rootfs);
       this.boundingSet ??= readBoundingSet();
       const shared = await this.sharing(c, donor, netns);
       const { spec } = await buildSpec({
@@ -149,8 +154,10 @@ export class ContainerRuntime {
           boundingSet: await this.boundingSet,
           ...(INIT_BINARY ? { initPath: INIT_BINARY } : {}),
           ...shared,
+          mounts: volumes.mounts,
         },
       });
+      if (volumes.rootfsPropagation) spec.linux.rootfsPropagation = volumes.rootfsPropagation;
       await writeFile(join(bundle, 'config.json'), serializeSpec(spec));
       const started = await startShim({
         id: c.ID,
@@ -276,6 +283,7 @@ export class ContainerRuntime {
     // The process is dead: its root can go while runc removes its state and cgroups.
     await Promise.all([del, this.layers.unmount(this.rootfs(id), { detach: true }).catch((err: unknown) => this.log.debug('unmount', { id, err: messageOf(err) }))]);
     if (existsSync(join(this.bundle(id), 'shm'))) await run('umount', ['-l', join(this.bundle(id), 'shm')]).catch(() => {});
+    await this.mounts.teardown(id);
     await rm(this.bundle(id), { recursive: true, force: true });
     await rm(this.stateDir(id), { recursive: true, force: true });
   }

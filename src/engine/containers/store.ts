@@ -26,9 +26,10 @@ import type { ContainerRuntime } from './runtime.js';
 import type { ShimConnection, ExitStatus } from '../runtime/shim/client.js';
 import { strSlice, type ContainerConfig as ImageRuntimeConfig, type ImageConfig as ImageConfigFull } from '../images/model.js';
 import { generateName, validateName } from './names.js';
-import { validateHostConfig, refuseUnbuilt } from './validate.js';
+import { validateHostConfig } from './validate.js';
 import { Filters } from '../filters.js';
 import type { NetworkStore, NetworkSettings, SandboxState } from '../network/store.js';
+import type { MountPoint } from '../volumes/store.js';
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 
@@ -77,6 +78,8 @@ export interface ContainerRecord {
   NetworkSettings?: NetworkSettings;
   /** Its sandbox while it runs (engine/network's, not shown). */
   NetworkRuntime?: SandboxState;
+  /** Volumes, binds and --mount tmpfs, resolved at create (engine/volumes). */
+  MountPoints?: MountPoint[];
 }
 
 export interface CreateRequest {
@@ -181,7 +184,6 @@ export class ContainerStore {
   async create(req: CreateRequest): Promise<{ id: string; warnings: string[] }> {
     const cfg = req.config;
     const warnings = validateHostConfig(req.hostConfig, this.runtime.resourceHost);
-    refuseUnbuilt(req.hostConfig);
     const imageName = typeof cfg.Image === 'string' ? cfg.Image : '';
     if (!imageName) throw invalidArgument('No image was specified');
     const name = req.name ? validateName(req.name) : generateName((n) => this.byName.has(n));
@@ -205,6 +207,7 @@ export class ContainerStore {
     const dir = this.dir(id);
     const top = img.layers.at(-1)?.chainId ?? null;
     try {
+      const mountPoints = await this.runtime.mounts.prepare(id, merged.Volumes as Record<string, unknown> | undefined, hostConfig as never, (n) => this.tryResolve(n));
       await mkdir(dir, { mode: 0o710 });
       await this.layers.prepare(id, top);
       await writeFile(join(dir, 'hostname'), `${merged.Hostname}\n`);
@@ -233,11 +236,13 @@ export class ContainerStore {
         HostConfig: hostConfig,
         ...(req.networkingConfig !== undefined ? { NetworkingConfig: req.networkingConfig } : {}),
         NetworkSettings: networkSettings,
+        MountPoints: mountPoints,
       };
       await this.persist(rec);
       this.byId.set(id, rec);
     } catch (err) {
       this.byName.delete(name);
+      await this.runtime.mounts.abort(id);
       await this.layers.removeRW(id).catch(() => {});
       await rm(dir, { recursive: true, force: true });
       throw err;
@@ -260,7 +265,7 @@ export class ContainerStore {
     this.events.publish('container', 'rename', { id: c.ID, attributes: { ...this.attrs(c), oldName: old } });
   }
 
-  async remove(idOrName: string, opts: { force: boolean }): Promise<void> {
+  async remove(idOrName: string, opts: { force: boolean; volumes?: boolean }): Promise<void> {
     const c = this.resolve(idOrName);
     if (c.State.Running || c.State.Paused || c.State.Restarting) {
       if (!opts.force) {
@@ -270,7 +275,7 @@ export class ContainerStore {
       await this.kill(c.ID, 'SIGKILL').catch(() => {});
       await Promise.race([exited, sleep(10_000)]);
     }
-    if (this.byId.has(c.ID)) await this.destroy(c);
+    if (this.byId.has(c.ID)) await this.destroy(c, opts.volumes === true);
   }
 
 
@@ -404,7 +409,7 @@ export class ContainerStore {
     c.State.ExitCode = /executable file not found|no such file/.test(c.State.Error) ? 127 : /permission denied/.test(c.State.Error) ? 126 : 128;
     await this.persist(c).catch(() => {});
     this.lifecycle.emit(`startfailed:${c.ID}`);
-    if (c.HostConfig.AutoRemove && this.byId.has(c.ID)) await this.destroy(c).catch(() => {});
+    if (c.HostConfig.AutoRemove && this.byId.has(c.ID)) await this.destroy(c, true).catch(() => {});
   }
 
   /** Sends a signal (name or number) to a running container. */
@@ -466,10 +471,10 @@ export class ContainerStore {
   }
 
   /** Runs `fn` with the container's root filesystem at hand (mounted for the call when it is not running). */
-  async withRoot<T>(idOrName: string, fn: (root: string, c: ContainerRecord) => Promise<T>): Promise<T> {
+  async withRoot<T>(idOrName: string, fn: (root: string, c: ContainerRecord) => Promise<T>, opts: { volumes?: boolean } = {}): Promise<T> {
     const c = this.resolve(idOrName);
     const { withRoot } = await import('./archive.js');
-    return withRoot(this.layers, c.ID, c.State.Running ? this.runtime.rootfsPath(c.ID) : null, this.runtime.scratch, (root) => fn(root, c));
+    return withRoot(this.layers, c.ID, c.State.Running ? this.runtime.rootfsPath(c.ID) : null, this.runtime.scratch, (root) => (opts.volumes ? this.runtime.mounts.withVolumes(c, root, () => fn(root, c)) : fn(root, c)));
   }
 
   /** `docker diff`: what the container changed, from its read-write layer. */
@@ -707,7 +712,7 @@ export class ContainerStore {
     if (exit.oomKilled) this.events.publish('container', 'oom', { id: c.ID, attributes: this.attrs(c) });
     this.events.publish('container', 'die', { id: c.ID, attributes: { ...this.attrs(c), exitCode: String(exit.exitCode) } });
     this.lifecycle.emit(`exited:${c.ID}`, exit.exitCode);
-    if (c.HostConfig.AutoRemove && this.byId.has(c.ID)) await this.destroy(c).catch((err: unknown) => this.log.warn('auto-remove', { id: c.ID, err: messageOf(err) }));
+    if (c.HostConfig.AutoRemove && this.byId.has(c.ID)) await this.destroy(c, true).catch((err: unknown) => this.log.warn('auto-remove', { id: c.ID, err: messageOf(err) }));
     else if (this.byId.has(c.ID) && !this.closing && this.shouldRestart(c, exit.exitCode)) this.scheduleRestart(c);
   }
 
@@ -762,7 +767,7 @@ export class ContainerStore {
     return { ...(c.Config.Labels ?? {}), image: c.Config.Image, name: c.Name.replace(/^\//, '') };
   }
 
-  private async destroy(c: ContainerRecord): Promise<void> {
+  private async destroy(c: ContainerRecord, removeVolumes = false): Promise<void> {
     this.cancelRestart(c.ID);
     c.State.Status = 'removing';
     if (c.NetworkRuntime) await this.networks.detach(c).catch(() => {});
@@ -772,6 +777,7 @@ export class ContainerStore {
     await rm(this.dir(c.ID), { recursive: true, force: true });
     this.byId.delete(c.ID);
     if (this.byName.get(c.Name) === c.ID) this.byName.delete(c.Name);
+    await this.runtime.mounts.release(c, removeVolumes);
     this.events.publish('container', 'destroy', { id: c.ID, attributes: this.attrs(c) });
     this.lifecycle.emit(`removed:${c.ID}`);
     this.lifecycle.emit('destroyed', c.ID);

@@ -1,23 +1,11 @@
 /**
  * Checks of a container's host configuration that do not need the host:
- * Docker's limits and conflicts on resources and restart policies, and the
- * refusal, with "not implemented", of what Berth does not do yet (volumes)
- * rather than ignoring it.
+ * Docker's limits and conflicts on resources, logging drivers and restart
+ * policies.
  */
-import { invalidArgument, notImplemented } from '../../errdefs/index.js';
+import { invalidArgument } from '../../errdefs/index.js';
 import type { HostConfig } from './store.js';
 import { checkResources, type ResourceHost } from '../runtime/spec/resources.js';
-
-/** What the create request asks that Berth cannot do yet: refused, never silently dropped. */
-export function refuseUnbuilt(h: HostConfig): void {
-  const nonEmpty = (v: unknown) => (Array.isArray(v) ? v.length > 0 : v && typeof v === 'object' ? Object.keys(v).length > 0 : !!v);
-  const no = (what: string, issue: string) => {
-    throw notImplemented(`${what} is not implemented by Berth yet (${issue})`);
-  };
-  if (nonEmpty(h.Binds)) no('bind mounts and volumes (-v)', 'volumes come with the storage work');
-  if (nonEmpty(h.Mounts)) no('--mount', 'volumes come with the storage work');
-  if (nonEmpty(h.VolumesFrom)) no('--volumes-from', 'volumes come with the storage work');
-}
 
 /**
  * Validates a host configuration for create or update: resources by the spec

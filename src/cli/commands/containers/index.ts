@@ -53,7 +53,7 @@ export function psRow(c: ContainerSummary, opts: { noTrunc: boolean; now?: numbe
       .sort()
       .join(','),
     Label: (name: string) => labels[name] ?? '',
-    Mounts: (c.Mounts ?? []).map((m) => m.Name ?? m.Source ?? '').join(','),
+    Mounts: (c.Mounts ?? []).map((m) => (opts.noTrunc ? (m: string) => m : (m: string) => ellipsis(m, 15))(m.Name || m.Source || '')).join(','),
     Networks: Object.keys(c.NetworkSettings?.Networks ?? {}).sort().join(','),
   };
 }

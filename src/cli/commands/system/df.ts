@@ -1,14 +1,16 @@
 /**
  * `berth system df`: disk use by images, containers, local volumes and the
  * build cache, as Docker prints it (summary table, `-v` per object, or
- * `--format`). Parts Berth has no objects for yet are listed empty, which is
- * what they are.
+ * `--format`). Berth has no build cache yet: it is listed empty, which is
+ * what it is.
  */
 import type { CommandSpec } from '../../command.js';
 import type { CliContext } from '../../context.js';
 import { formatList } from '../../format/formatter.js';
 import { FORMAT_FLAG_HELP } from '../../output.js';
 import { goHumanSize, humanDuration, humanSizeWithPrecision, truncateId } from '../common.js';
+import { psRow } from '../containers/index.js';
+import { VolumeRow, type VolumeInfo } from '../volumes/list.js';
 
 interface DfImage {
   Id: string;
@@ -22,7 +24,7 @@ interface DfImage {
 interface DiskUsage {
   LayersSize?: number;
   Images?: DfImage[] | null;
-  Containers?: Array<{ SizeRw?: number; State?: string }> | null;
+  Containers?: Array<{ SizeRw?: number; State?: string; Mounts?: Array<{ Type?: string }> }> | null;
   Volumes?: Array<{ UsageData?: { Size: number; RefCount: number } | null }> | null;
   BuildCache?: Array<{ Size: number; InUse: boolean; Shared: boolean }> | null;
 }
@@ -87,8 +89,19 @@ export function renderVerbose(du: DiskUsage, now = Date.now()): string {
     defaultFormat: 'table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}\t{{.SharedSize}}\t{{.UniqueSize}}\t{{.Containers}}',
     headers: { Repository: 'REPOSITORY', Tag: 'TAG', ID: 'IMAGE ID', CreatedSince: 'CREATED', Size: 'SIZE', SharedSize: 'SHARED SIZE', UniqueSize: 'UNIQUE SIZE', Containers: 'CONTAINERS' },
   });
-  s += '\nContainers space usage:\n\nCONTAINER ID   IMAGE     COMMAND   LOCAL VOLUMES   SIZE      CREATED   STATUS    NAMES\n';
-  s += '\nLocal Volumes space usage:\n\nVOLUME NAME   LINKS     SIZE\n';
+  s += '\nContainers space usage:\n\n';
+  s += formatList(
+    (du.Containers ?? []).map((c) => ({ ...psRow(c as never, { noTrunc: false, now }), LocalVolumes: String((c.Mounts ?? []).filter((m) => m.Type === 'volume').length), Size: goHumanSize(c.SizeRw ?? 0) })),
+    {
+      defaultFormat: 'table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.LocalVolumes}}\t{{.Size}}\t{{.RunningFor}}\t{{.Status}}\t{{.Names}}',
+      headers: { ID: 'CONTAINER ID', Image: 'IMAGE', Command: 'COMMAND', LocalVolumes: 'LOCAL VOLUMES', Size: 'SIZE', RunningFor: 'CREATED', Status: 'STATUS', Names: 'NAMES' },
+    },
+  );
+  s += '\nLocal Volumes space usage:\n\n';
+  s += formatList(
+    (du.Volumes ?? []).map((v) => new VolumeRow(v as VolumeInfo)),
+    { defaultFormat: 'table {{.Name}}\t{{.Links}}\t{{.Size}}', headers: { Name: 'VOLUME NAME', Links: 'LINKS', Size: 'SIZE' } },
+  );
   const cache = (du.BuildCache ?? []).reduce((a, b) => a + (b.Shared ? 0 : b.Size), 0);
   s += `\nBuild cache usage: ${goHumanSize(cache)}\n\nCACHE ID   CACHE TYPE   SIZE      CREATED   LAST USED   USAGE     SHARED\n`;
   return s;
