@@ -25,6 +25,7 @@ import { runningRoutes } from './routes/running.js';
 import { execRoutes } from './routes/exec.js';
 import { networkRoutes } from './routes/networks.js';
 import { volumeRoutes } from './routes/volumes.js';
+import { buildRoutes } from './routes/build.js';
 import type { Engine } from '../engine/engine.js';
 import type { Logger } from '../lib/log.js';
 import { invalidArgument, notFound, notImplemented, kindOf, payloadTooLarge } from '../errdefs/index.js';
@@ -64,7 +65,7 @@ export class ApiServer {
       ['Server', `Berth/${BUILD.version} (linux)`],
     ];
     const implemented = new Map<string, RouteDef>();
-    for (const r of [...systemRoutes, ...imageRoutes, ...containerRoutes, ...runningRoutes, ...execRoutes, ...networkRoutes, ...volumeRoutes, ...extraRoutes]) implemented.set(`${r.method} ${r.path}`, r);
+    for (const r of [...systemRoutes, ...imageRoutes, ...containerRoutes, ...runningRoutes, ...execRoutes, ...networkRoutes, ...volumeRoutes, ...buildRoutes, ...extraRoutes]) implemented.set(`${r.method} ${r.path}`, r);
     for (const spec of SPEC_ROUTES) {
       const key = `${spec.method} ${spec.path}`;
       const def = implemented.get(key);

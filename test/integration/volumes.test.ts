@@ -332,6 +332,23 @@ test('system df -v and system prune count and remove what Docker would', async (
   assert.deepEqual(await volumeNames(), []);
 });
 
+test('docker system prune: stopped containers and unused networks go; what runs and what it uses stays', async () => {
+  await ok(d.docker(['network', 'create', 'unusednet']));
+  await ok(d.docker(['network', 'create', 'usednet']));
+  await ok(d.docker(['run', '-d', '--name', 'keeper', '--network', 'usednet', 'busybox', 'sleep', '60']));
+  await ok(d.docker(['create', '--name', 'stopped', 'busybox', 'true']));
+  const out = await ok(d.docker(['system', 'prune', '-f']));
+  assert.match(out, /Deleted Containers:\n[0-9a-f]{64}\n/);
+  assert.match(out, /Deleted Networks:\nunusednet\n/);
+  assert.match(out, /Total reclaimed space: /);
+  const nets = await ok(d.docker(['network', 'ls', '--format', '{{.Name}}']));
+  assert.match(nets, /usednet/);
+  assert.doesNotMatch(nets, /unusednet/);
+  assert.equal((await ok(d.docker(['ps', '-a', '--format', '{{.Names}}']))).trim(), 'keeper');
+  await ok(d.docker(['rm', '-f', 'keeper']));
+  await ok(d.docker(['network', 'rm', 'usednet']));
+});
+
 test("a volume's data survives a SIGKILLed daemon and the removal of its container; start-up repairs half-made volumes", async () => {
   await ok(d.docker(['run', '--name', 'writer', '-v', 'durable:/d', 'busybox', 'sh', '-c', 'echo kept > /d/f']));
   await ok(d.docker(['run', '-d', '--name', 'tmpuser', '--mount', 'type=volume,source=tmpv,target=/t,volume-opt=type=tmpfs,volume-opt=device=tmpfs', 'busybox', 'sleep', '60']));

@@ -3,10 +3,9 @@
  * unused networks, anonymous volumes (with `--volumes`), dangling images (all
  * unused ones with `--all`) and build cache, in Docker's order, after its
  * confirmation question listing what goes (and the filters), then each
- * part's report and the total space reclaimed. Berth builds nothing yet and
- * has no networks besides the predefined ones until networking lands: a
- * daemon that answers "not implemented" for those prunes has nothing of
- * them to remove, and that part is left out.
+ * part's report and the total space reclaimed. A daemon that answers "not
+ * implemented" for one of those prunes has nothing of that kind to remove,
+ * and that part is left out.
  */
 import type { CommandSpec } from '../../command.js';
 import type { CliContext } from '../../context.js';
