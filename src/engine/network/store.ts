@@ -591,12 +591,13 @@ export class NetworkStore {
     });
   }
 
+  /** The bridge goes before the record: a crash in between leaves a record whose bridge the next start brings back. */
   private async destroy(n: Live): Promise<void> {
     const gw = n.alloc.find((a) => a.family === 4)?.gatewayAddress;
     if (gw) await this.dns.unlisten(gw).catch(() => {});
+    if (n.file.bridge) await removeBridge(n.file.bridge).catch((err: unknown) => this.log.warn('removing a bridge', { bridge: n.file.bridge, err: messageOf(err) }));
     await this.dropRecord(n.file.network.Id);
     await this.applyFirewall();
-    if (n.file.bridge) await removeBridge(n.file.bridge).catch((err: unknown) => this.log.warn('removing a bridge', { bridge: n.file.bridge, err: messageOf(err) }));
     this.events.publish('network', 'destroy', { id: n.file.network.Id, attributes: { name: n.file.network.Name, type: n.file.network.Driver } });
   }
 
@@ -994,6 +995,13 @@ export class NetworkStore {
 
   /** Once containers are restored: rules as the state says, stray namespaces removed. */
   async finishRestore(): Promise<void> {
+    // A container that stopped while its sandbox was being undone (a crash): finish undoing it.
+    for (const c of this.ctrs.list()) {
+      if (!c.State.Running && (c.NetworkRuntime || c.NetworkSettings?.SandboxKey)) {
+        await this.detachInternal(c).catch((err: unknown) => this.log.warn('undoing a stopped container\'s sandbox', { id: c.ID, err: messageOf(err) }));
+        await this.ctrs.persist(c).catch(() => {});
+      }
+    }
     await this.applyFirewall();
     const owned = new Set(this.ctrs.list().map((c) => c.NetworkRuntime?.netns).filter(Boolean));
     const dir = join(this.cfg.execRoot, 'netns');
