@@ -11,6 +11,7 @@
 import type { IncomingMessage } from 'node:http';
 import { ApiError } from '../../client/client.js';
 import { CliError } from '../flags/index.js';
+import { FormatError } from '../format/index.js';
 import { formatFloat } from '../format/gofmt.js';
 import { displayWidth } from '../format/tabwriter.js';
 import { jsonString } from '../format/gojson.js';
@@ -461,4 +462,14 @@ export function readLine(input: NodeJS.ReadableStream & { pause?: () => unknown;
 /** Docker's prompt.Confirm answer check: the trimmed line is `y` or `Y`. */
 export function isYes(line: string): boolean {
   return line.trim().toLowerCase() === 'y';
+}
+
+/** Runs a template formatter; its template errors become the CLI's, with docker's exit status. */
+export function withFormat<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof FormatError) throw new CliError(err.message, err.status);
+    throw err;
+  }
 }

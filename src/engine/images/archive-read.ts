@@ -9,7 +9,6 @@
  * owns that pass and those three interpretations; it applies no layers (the
  * image store does, comparing the diff IDs it computes with the config's).
  */
-import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import { Readable } from 'node:stream';
 import { decompress, detectCompression } from '../layers/compression.js';
@@ -111,10 +110,6 @@ function bad(msg: string, cause?: unknown): BerthError {
   return invalidArgument(`invalid archive: ${msg}`, cause);
 }
 
-function toBuffer(c: Uint8Array | string): Buffer {
-  if (typeof c === 'string') return Buffer.from(c);
-  return Buffer.isBuffer(c) ? c : Buffer.from(c.buffer, c.byteOffset, c.byteLength);
-}
 
 // ---- the archive's files -------------------------------------------------------
 

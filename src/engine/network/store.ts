@@ -29,7 +29,7 @@ import type { Logger } from '../../lib/log.js';
 import type { EventBus } from '../events/bus.js';
 import { Filters } from '../filters.js';
 import { conflict, forbidden, invalidArgument, notFound, notImplemented, messageOf, isKind } from '../../errdefs/index.js';
-import { SubnetAllocator, validateNetworkRequest, allocateSubnet, tryParseCIDR, formatIP, DEFAULT_ADDRESS_POOLS, type PoolConfig, type IPAMConfigInput } from './ipam.js';
+import { SubnetAllocator, validateNetworkRequest, allocateSubnet, tryParseCIDR, formatIP, type PoolConfig, type IPAMConfigInput } from './ipam.js';
 import { createNetns, removeNetns, isNetnsMounted, hostRoutes, withHostLock, type NetnsHelper } from './sys.js';
 import { ensureBridge, removeBridge, addEndpoint, removeEndpoint, setDefaultRoute, setDnsRedirect, linkExists } from './bridge.js';
 import { Firewall, type FirewallState } from './firewall.js';

@@ -9,9 +9,9 @@
 import type { CommandSpec } from '../../command.js';
 import type { CliContext } from '../../context.js';
 import { CliError } from '../../flags/index.js';
-import { FormatError, formatInspect } from '../../format/index.js';
+import { formatInspect } from '../../format/index.js';
 import { parseWithBigInts } from '../../../lib/json.js';
-import { errorText, pathEscape } from '../common.js';
+import { errorText, pathEscape, withFormat } from '../common.js';
 
 const INSPECT_FORMAT_HELP = `Format output using a custom template:
 'json':             Print in JSON format
@@ -42,12 +42,7 @@ export const imageInspectCommand: CommandSpec<CliContext> = {
   flags: [{ long: 'format', short: 'f', kind: 'string', help: INSPECT_FORMAT_HELP }],
   async run(ctx, { flags, args }) {
     const format = (flags.format as string | undefined) ?? '';
-    try {
-      formatInspect([], format);
-    } catch (err) {
-      if (err instanceof FormatError) throw new CliError(err.message, err.status);
-      throw err;
-    }
+    withFormat(() => formatInspect([], format));
     const found: unknown[] = [];
     const failures: string[] = [];
     const client = ctx.client();
@@ -67,12 +62,7 @@ export const imageInspectCommand: CommandSpec<CliContext> = {
       }
     }
     let outcome: InspectOutcome;
-    try {
-      outcome = renderImageInspect(found, failures, format);
-    } catch (err) {
-      if (err instanceof FormatError) throw new CliError(err.message, err.status);
-      throw err;
-    }
+    outcome = withFormat(() => renderImageInspect(found, failures, format));
     ctx.out(outcome.output);
     if (outcome.errors.length > 0) throw new CliError(outcome.errors.join('\n'), 1);
     return 0;

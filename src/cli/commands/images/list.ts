@@ -11,11 +11,10 @@
  */
 import type { CommandSpec, FlagSpec, ParsedArgs } from '../../command.js';
 import type { CliContext } from '../../context.js';
-import { CliError } from '../../flags/index.js';
-import { FormatError, GO_TYPE, ListFormatter, isTableFormat } from '../../format/index.js';
+import { GO_TYPE, ListFormatter, isTableFormat } from '../../format/index.js';
 import { FORMAT_FLAG_HELP } from '../../output.js';
 import { parseNormalizedNamed, familiarName } from '../../../engine/images/reference.js';
-import { addFilterFlags, filtersQuery, goHumanSize, goTimeString, humanDuration, humanSizeWithPrecision, truncateId, withQuery } from '../common.js';
+import { addFilterFlags, filtersQuery, goHumanSize, goTimeString, humanDuration, humanSizeWithPrecision, truncateId, withQuery, withFormat } from '../common.js';
 
 /** An image as GET /images/json returns it (ImageSummary). */
 export interface ImageSummary {
@@ -274,12 +273,7 @@ async function runImages(ctx: CliContext, parsed: ParsedArgs): Promise<number> {
   const fq = filtersQuery(filters);
   if (fq !== undefined) pairs.push(['filters', fq]);
   const images = await ctx.client().json<ImageSummary[] | null>('GET', withQuery('/images/json', pairs));
-  try {
-    ctx.out(renderImages(images ?? [], { format, quiet, digests, noTrunc: flags['no-trunc'] === true }));
-  } catch (err) {
-    if (err instanceof FormatError) throw new CliError(err.message, err.status);
-    throw err;
-  }
+  withFormat(() => ctx.out(renderImages(images ?? [], { format, quiet, digests, noTrunc: flags['no-trunc'] === true })));
   return 0;
 }
 

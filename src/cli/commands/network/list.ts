@@ -9,10 +9,9 @@
  */
 import type { CommandSpec } from '../../command.js';
 import type { CliContext } from '../../context.js';
-import { CliError } from '../../flags/index.js';
-import { FormatError, formatList, GO_TYPE } from '../../format/index.js';
+import { formatList, GO_TYPE } from '../../format/index.js';
 import { FORMAT_FLAG_HELP } from '../../output.js';
-import { addFilterFlags, filtersQuery, goTimeStringOfRfc3339, naturalCompare, truncateId, withQuery } from '../common.js';
+import { addFilterFlags, filtersQuery, goTimeStringOfRfc3339, naturalCompare, truncateId, withQuery, withFormat } from '../common.js';
 import type { NetworkSummary } from './types.js';
 import { compareStrings } from '../../format/value.js';
 
@@ -138,12 +137,7 @@ export const networkListCommand: CommandSpec<CliContext> = {
     const filters = addFilterFlags({}, (flags.filter as string[] | undefined) ?? [], '-f, --filter', (parsed.path ?? ['berth', 'network', 'ls']).join(' '));
     const fq = filtersQuery(filters);
     const networks = await ctx.client().json<NetworkSummary[] | null>('GET', withQuery('/networks', fq === undefined ? [] : [['filters', fq]]));
-    try {
-      ctx.out(renderNetworks(networks ?? [], { format: (flags.format as string | undefined) ?? '', quiet: flags.quiet === true, noTrunc: flags['no-trunc'] === true }));
-    } catch (err) {
-      if (err instanceof FormatError) throw new CliError(err.message, err.status);
-      throw err;
-    }
+    withFormat(() => ctx.out(renderNetworks(networks ?? [], { format: (flags.format as string | undefined) ?? '', quiet: flags.quiet === true, noTrunc: flags['no-trunc'] === true })));
     return 0;
   },
 };

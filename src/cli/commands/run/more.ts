@@ -17,11 +17,11 @@ import tarStream from 'tar-stream';
 import type { CommandSpec, FlagSpec } from '../../command.js';
 import type { CliContext } from '../../context.js';
 import { CliError } from '../../flags/index.js';
-import { formatList, FormatError } from '../../format/index.js';
+import { formatList } from '../../format/index.js';
 import { formatFloat } from '../../format/gofmt.js';
 import { bytesSize } from '../../../lib/units.js';
 import { parseNormalizedNamed, referenceName, tagNameOnly } from '../../../engine/images/reference.js';
-import { errorText, failIfAny, humanSizeWithPrecision, inTurn, JsonValueSplitter, pathEscape, truncateId, withQuery } from '../common.js';
+import { errorText, failIfAny, humanSizeWithPrecision, inTurn, JsonValueSplitter, pathEscape, truncateId, withQuery, withFormat } from '../common.js';
 import { validateSaveDestination, writeFileAtomically } from '../images/save.js';
 import { OptsError, parseNanoCpus, parseRestartPolicy } from './opts.js';
 import { flushed, stdioOf } from './stream.js';
@@ -304,12 +304,7 @@ export const statsCommand: CommandSpec<CliContext> = {
       return { rows, errs };
     };
     const render = (rows: Array<Record<string, string>>): string => {
-      try {
-        return formatList(rows, { format, defaultFormat: STATS_TABLE, headers: STATS_HEADERS, quietFormat: '{{.ID}}' });
-      } catch (err) {
-        if (err instanceof FormatError) throw new CliError(err.message, err.status);
-        throw err;
-      }
+      return withFormat(() => formatList(rows, { format, defaultFormat: STATS_TABLE, headers: STATS_HEADERS, quietFormat: '{{.ID}}' }));
     };
     if (flags['no-stream'] === true) {
       const { rows, errs } = await sample();

@@ -6,9 +6,9 @@
 import type { CommandSpec } from '../../command.js';
 import type { CliContext } from '../../context.js';
 import { CliError } from '../../flags/index.js';
-import { FormatError, formatInspect } from '../../format/index.js';
+import { formatInspect } from '../../format/index.js';
 import { FORMAT_FLAG_HELP } from '../../output.js';
-import { errorText, pathEscape } from '../common.js';
+import { errorText, pathEscape, withFormat } from '../common.js';
 
 export const volumeInspectCommand: CommandSpec<CliContext> = {
   name: 'inspect',
@@ -18,12 +18,7 @@ export const volumeInspectCommand: CommandSpec<CliContext> = {
   flags: [{ long: 'format', short: 'f', kind: 'string', help: FORMAT_FLAG_HELP.single }],
   async run(ctx, { flags, args }) {
     const format = (flags.format as string | undefined) ?? '';
-    try {
-      formatInspect([], format);
-    } catch (err) {
-      if (err instanceof FormatError) throw new CliError(err.message, err.status);
-      throw err;
-    }
+    withFormat(() => formatInspect([], format));
     const found: unknown[] = [];
     const failures: string[] = [];
     for (const name of args) {
@@ -34,12 +29,7 @@ export const volumeInspectCommand: CommandSpec<CliContext> = {
       }
     }
     let r;
-    try {
-      r = formatInspect(found, format);
-    } catch (err) {
-      if (err instanceof FormatError) throw new CliError(err.message, err.status);
-      throw err;
-    }
+    r = withFormat(() => formatInspect(found, format));
     ctx.out(r.output);
     const errors = [...failures, ...r.errors];
     if (errors.length) throw new CliError(errors.join('\n'), 1);

@@ -6,10 +6,9 @@
  */
 import type { CommandSpec } from '../../command.js';
 import type { CliContext } from '../../context.js';
-import { CliError } from '../../flags/index.js';
-import { FormatError, GO_TYPE, formatList } from '../../format/index.js';
+import { GO_TYPE, formatList } from '../../format/index.js';
 import { FORMAT_FLAG_HELP } from '../../output.js';
-import { addFilterFlags, filtersQuery, goHumanSize, withQuery } from '../common.js';
+import { addFilterFlags, filtersQuery, goHumanSize, withQuery, withFormat } from '../common.js';
 
 export interface VolumeInfo {
   Name: string;
@@ -132,11 +131,6 @@ export const volumeListCommand: CommandSpec<CliContext> = {
     const filters = addFilterFlags({}, (flags.filter as string[] | undefined) ?? [], '--filter', (parsed.path ?? ['berth', 'volume', 'ls']).join(' '));
     const q = filtersQuery(filters);
     const r = await ctx.client().json<{ Volumes: VolumeInfo[] | null }>('GET', withQuery('/volumes', q ? [['filters', q]] : []));
-    try {
-      ctx.out(renderVolumes(r.Volumes ?? [], (flags.format as string | undefined) ?? '', flags.quiet === true));
-    } catch (err) {
-      if (err instanceof FormatError) throw new CliError(err.message, err.status);
-      throw err;
-    }
+    withFormat(() => ctx.out(renderVolumes(r.Volumes ?? [], (flags.format as string | undefined) ?? '', flags.quiet === true)));
   },
 };
