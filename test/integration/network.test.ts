@@ -306,12 +306,19 @@ test('internal networks have no way out; two networks are isolated from each oth
 });
 
 test('--link, --add-host host-gateway, --network container:', async () => {
-  await ok(d.docker(['run', '-d', '--name', 'linked', 'busybox', 'sleep', '60']));
+  await ok(d.docker(['run', '-d', '--name', 'linked', '--expose', '5432', '-e', 'SECRET=x', 'busybox', 'sleep', '60']));
   const ip = (await ok(d.docker(['inspect', '-f', '{{.NetworkSettings.IPAddress}}', 'linked']))).trim();
   const gw = JSON.parse(await ok(d.docker(['network', 'inspect', 'bridge'])))[0].IPAM.Config[0].Gateway;
   const hosts = await ok(d.docker(['run', '--rm', '--link', 'linked:db', '--add-host', 'host.docker.internal:host-gateway', 'busybox', 'cat', '/etc/hosts']));
   assert.match(hosts, new RegExp(`${ip.replace(/\./g, '\\.')}\\tdb [0-9a-f]{12} linked`));
   assert.match(hosts, new RegExp(`${gw.replace(/\./g, '\\.')}\\thost\\.docker\\.internal`));
+  const env = await ok(d.docker(['run', '--rm', '--name', 'linker', '--link', 'linked:db', 'busybox', 'env']));
+  assert.match(env, /^DB_NAME=\/linker\/db$/m);
+  assert.match(env, new RegExp(`^DB_PORT=tcp://${ip.replace(/\./g, '\\.')}:5432$`, 'm'));
+  assert.match(env, new RegExp(`^DB_PORT_5432_TCP_ADDR=${ip.replace(/\./g, '\\.')}$`, 'm'));
+  assert.match(env, /^DB_PORT_5432_TCP_PROTO=tcp$/m);
+  assert.match(env, /^DB_ENV_SECRET=x$/m);
+  assert.doesNotMatch(env, /^DB_ENV_PATH=/m);
   const shared = await ok(d.docker(['run', '--rm', '--network', 'container:linked', 'busybox', 'ip', '-o', 'addr', 'show', 'eth0']));
   assert.match(shared, new RegExp(`inet ${ip.replace(/\./g, '\\.')}/`));
   const bad = await d.docker(['run', '--rm', '--link', 'nosuch:db', 'busybox', 'true']);

@@ -123,10 +123,10 @@ export class ContainerRuntime {
     await run('mount', ['-t', 'tmpfs', '-o', `nosuid,nodev,noexec,mode=1777,size=${size}`, 'shm', target], { timeout: 10_000 });
   }
 
-  /** `netns`: the network namespace engine/network made for the container (none: a new empty one, or the host's). */
+  /** `netns`: the network namespace engine/network made for the container (none: a new empty one, or the host's); `linkEnv`: `--link` variables. */
   async create(c: ContainerRecord, donor: (name: string) => { pid: number; id: string } = () => {
     throw invalidArgument('no such container to share namespaces with');
-  }, netns?: string): Promise<{ conn: ShimConnection; pid: number }> {
+  }, netns?: string, linkEnv: string[] = []): Promise<{ conn: ShimConnection; pid: number }> {
     if (!this.host.runtime.version) throw systemError(`the OCI runtime ${this.host.runtime.name} is not installed: containers cannot run`);
     const bundle = this.bundle(c.ID);
     const rootfs = this.rootfs(c.ID);
@@ -141,7 +141,8 @@ export class ContainerRuntime {
       this.boundingSet ??= readBoundingSet();
       const shared = await this.sharing(c, donor, netns);
       const { spec } = await buildSpec({
-        config: c.Config as never,
+        // Legacy links' variables come first: the container's own Env wins, as in Docker.
+        config: (linkEnv.length ? { ...c.Config, Env: [...linkEnv, ...((c.Config.Env as string[] | null | undefined) ?? [])] } : c.Config) as never,
         hostConfig: c.HostConfig as never,
         image: null,
         context: {

@@ -337,7 +337,7 @@ export class ContainerStore {
     };
     try {
       const net = await this.networkUp(c, donor);
-      ({ conn, pid } = await this.runtime.create(c, donor, net));
+      ({ conn, pid } = await this.runtime.create(c, donor, net, this.linkEnv(c)));
     } catch (err) {
       await this.networks.detach(c).catch(() => {});
       await this.startFailed(c, err);
@@ -401,6 +401,39 @@ export class ContainerStore {
       });
     }
     return net.netns;
+  }
+
+  /**
+   * Docker's legacy link variables for `--link target:alias`: `ALIAS_NAME`,
+   * `ALIAS_PORT` (the lowest exposed port), `ALIAS_PORT_<port>_<PROTO>` with
+   * `_ADDR`, `_PORT`, `_PROTO`, and `ALIAS_ENV_<var>` for the target's
+   * variables (HOME and PATH left out).
+   */
+  private linkEnv(c: ContainerRecord): string[] {
+    const out: string[] = [];
+    for (const l of (c.HostConfig.Links as string[] | null | undefined) ?? []) {
+      const [target = '', aliasPath = ''] = l.split(':');
+      const t = this.tryResolve(target.replace(/^\//, ''));
+      const ip = t?.NetworkSettings?.Networks.bridge?.IPAddress;
+      if (!t || !ip) continue;
+      const alias = aliasPath.split('/').pop() || t.Name.slice(1);
+      const p = alias.toUpperCase().replace(/-/g, '_');
+      out.push(`${p}_NAME=${c.Name}/${alias}`);
+      const ports = Object.keys(t.Config.ExposedPorts ?? {})
+        .map((k) => ({ port: Number(k.split('/')[0]), proto: (k.split('/')[1] ?? 'tcp').toLowerCase() }))
+        .sort((a, b) => a.port - b.port || a.proto.localeCompare(b.proto));
+      if (ports[0]) out.push(`${p}_PORT=${ports[0].proto}://${ip}:${ports[0].port}`);
+      for (const { port, proto } of ports) {
+        const k = `${p}_PORT_${port}_${proto.toUpperCase()}`;
+        out.push(`${k}=${proto}://${ip}:${port}`, `${k}_ADDR=${ip}`, `${k}_PORT=${port}`, `${k}_PROTO=${proto}`);
+      }
+      for (const e of (t.Config.Env as string[] | null | undefined) ?? []) {
+        const i = e.indexOf('=');
+        if (i <= 0 || ['HOME', 'PATH'].includes(e.slice(0, i))) continue;
+        out.push(`${p}_ENV_${e.slice(0, i)}=${e.slice(i + 1)}`);
+      }
+    }
+    return out;
   }
 
   /** Records a failed start; attach requests waiting for it end; --rm containers go, as Docker does. */
