@@ -394,6 +394,10 @@ test('daemon options (--bip, default-address-pools) and an IPv6 network with its
     await ok(e.docker(['network', 'create', '--ipv6', '--subnet', 'fd00:dead:beef::/64', '-o', 'com.docker.network.bridge.name=bt-v6test', 'v6net']));
     assert.equal((await ok(e.docker(['network', 'inspect', '-f', '{{json .IPAM.Config}} {{.EnableIPv6}}', 'v6net']))).trim(), '[{"Subnet":"10.218.0.0/24","Gateway":"10.218.0.1"},{"Subnet":"fd00:dead:beef::/64","Gateway":"fd00:dead:beef::1"}] true');
     assert.match((await run('ip', ['-o', 'link', 'show', 'bt-v6test'])).stdout, /bt-v6test/);
+    // ip6tables: the same filtering, IPv6 masquerading.
+    const prefix = networkNames(e.dataRoot).chainPrefix;
+    assert.match((await run('ip6tables', ['-w', '-t', 'nat', '-S'])).stdout, new RegExp(`-A ${prefix}-POSTROUTING -s fd00:dead:beef::/64 ! -o bt-v6test -j MASQUERADE`));
+    assert.match((await run('ip6tables', ['-w', '-S'])).stdout, new RegExp(`-A ${prefix}-ISOLATION-2 -o bt-v6test -j DROP`));
     await ok(e.docker(['run', '-d', '--name', 's6', '--network', 'v6net', 'busybox', 'sleep', '60']));
     const out = await ok(e.docker(['run', '--rm', '--network', 'v6net', 'busybox', 'sh', '-c', 'ip -6 route; ping -6 -c 1 -W 2 s6; nslookup -type=AAAA s6']));
     assert.match(out, /default via fd00:dead:beef::1 dev eth0/);
@@ -411,4 +415,5 @@ test('daemon options (--bip, default-address-pools) and an IPv6 network with its
     await e.stop();
   }
   assert.doesNotMatch((await run('ip', ['-o', 'link', 'show'])).stdout, new RegExp(networkNames(e.dataRoot).bridge));
+  for (const table of ['filter', 'nat']) assert.doesNotMatch((await run('ip6tables', ['-w', '-t', table, '-S'])).stdout, new RegExp(networkNames(e.dataRoot).chainPrefix));
 });

@@ -32,6 +32,8 @@ export interface FirewallBridge {
   name: string;
   /** IPv4 subnets of the network. */
   subnets: string[];
+  /** IPv6 subnets (ip6tables gets the same filter rules and masquerading). */
+  subnets6?: string[];
   internal: boolean;
   icc: boolean;
   masquerade: boolean;
@@ -66,8 +68,13 @@ export function chainNames(prefix: string): Chains {
 
 const anyAddr = (ip: string) => ip === '' || ip === '0.0.0.0';
 
-/** The daemon's chains as `iptables-restore --noflush` input (declaring a chain flushes it). */
-export function renderRules(ch: Chains, st: FirewallState): string {
+/**
+ * The daemon's chains as `iptables-restore --noflush` input (declaring a chain
+ * flushes it). Family 6 renders the same filter rules for `ip6tables-restore`
+ * with IPv6 masquerading; ports are published on IPv4 only.
+ */
+export function renderRules(ch: Chains, st: FirewallState, family: 4 | 6 = 4): string {
+  if (family === 6) st = { bridges: st.bridges, ports: [] };
   const f: string[] = ['*filter', `:${ch.forward} - [0:0]`, `:${ch.iso1} - [0:0]`, `:${ch.iso2} - [0:0]`, `-A ${ch.forward} -j ${ch.iso1}`];
   for (const b of st.bridges) {
     f.push(`-A ${ch.forward} -o ${b.name} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`);
@@ -89,13 +96,13 @@ export function renderRules(ch: Chains, st: FirewallState): string {
 
   const n: string[] = ['*nat', `:${ch.dnat} - [0:0]`, `:${ch.post} - [0:0]`];
   for (const p of st.ports) {
-    if (p.hostIP.includes(':')) continue;
+    if (p.hostIP.includes(':') || family === 6) continue;
     const dst = anyAddr(p.hostIP) ? '' : `-d ${p.hostIP}/32 `;
     n.push(`-A ${ch.dnat} ${dst}-p ${p.proto} -m ${p.proto} --dport ${p.hostPort} -j DNAT --to-destination ${p.containerIP}:${p.containerPort}`);
   }
   for (const b of st.bridges) {
-    if (b.masquerade && !b.internal) for (const s of b.subnets) n.push(`-A ${ch.post} -s ${s} ! -o ${b.name} -j MASQUERADE`);
-    n.push(`-A ${ch.post} -o ${b.name} -m addrtype --src-type LOCAL -j MASQUERADE`);
+    if (b.masquerade && !b.internal) for (const s of family === 4 ? b.subnets : (b.subnets6 ?? [])) n.push(`-A ${ch.post} -s ${s} ! -o ${b.name} -j MASQUERADE`);
+    if (family === 4) n.push(`-A ${ch.post} -o ${b.name} -m addrtype --src-type LOCAL -j MASQUERADE`);
   }
   for (const p of st.ports) {
     n.push(`-A ${ch.post} -s ${p.containerIP}/32 -d ${p.containerIP}/32 -p ${p.proto} -m ${p.proto} --dport ${p.containerPort} -j MASQUERADE`);
@@ -114,13 +121,13 @@ function jumps(ch: Chains): Array<{ table: string; chain: string; rule: string[]
   ];
 }
 
-/** Applies rendered rules; serialized, and a no-op when nothing changed. */
+/** Applies rendered rules (IPv4, and IPv6 once a network has IPv6); serialized, and a no-op when nothing changed. */
 export class Firewall {
   readonly chains: Chains;
   readonly enabled: boolean;
   private readonly log: Logger;
-  private last = '';
-  private installed = false;
+  private readonly last = { 4: '', 6: '' };
+  private readonly installed = { 4: false, 6: false };
   private queue: Promise<void> = Promise.resolve();
 
   constructor(prefix: string, enabled: boolean, log: Logger) {
@@ -129,24 +136,34 @@ export class Firewall {
     this.log = log;
   }
 
+  private static tool(family: 4 | 6): { restore: string; tables: string } {
+    return family === 4 ? { restore: 'iptables-restore', tables: 'iptables' } : { restore: 'ip6tables-restore', tables: 'ip6tables' };
+  }
+
+  private async applyFamily(family: 4 | 6, st: FirewallState): Promise<void> {
+    const text = renderRules(this.chains, st, family);
+    if (text === this.last[family] && this.installed[family]) return;
+    const t = Firewall.tool(family);
+    await runTool(t.restore, ['--noflush', '-w'], text);
+    if (!this.installed[family]) {
+      for (const j of jumps(this.chains)) {
+        const exists = await runTool(t.tables, ['-w', '-t', j.table, '-C', j.chain, ...j.rule]).then(
+          () => true,
+          () => false,
+        );
+        if (!exists) await runTool(t.tables, ['-w', '-t', j.table, '-I', j.chain, '1', ...j.rule]);
+      }
+      this.installed[family] = true;
+    }
+    this.last[family] = text;
+  }
+
   /** Makes the kernel's rules those of `st`. */
   apply(st: FirewallState): Promise<void> {
     if (!this.enabled) return Promise.resolve();
     const run = async () => {
-      const text = renderRules(this.chains, st);
-      if (text === this.last && this.installed) return;
-      await runTool('iptables-restore', ['--noflush', '-w'], text);
-      if (!this.installed) {
-        for (const j of jumps(this.chains)) {
-          const exists = await runTool('iptables', ['-w', '-t', j.table, '-C', j.chain, ...j.rule]).then(
-            () => true,
-            () => false,
-          );
-          if (!exists) await runTool('iptables', ['-w', '-t', j.table, '-I', j.chain, '1', ...j.rule]);
-        }
-        this.installed = true;
-      }
-      this.last = text;
+      await this.applyFamily(4, st);
+      if (this.installed[6] || st.bridges.some((b) => b.subnets6?.length)) await this.applyFamily(6, st);
     };
     const p = this.queue.then(run);
     this.queue = p.catch(() => {});
@@ -157,15 +174,19 @@ export class Firewall {
   async remove(): Promise<void> {
     if (!this.enabled) return;
     await this.queue;
-    for (const j of jumps(this.chains)) {
-      while (await runTool('iptables', ['-w', '-t', j.table, '-D', j.chain, ...j.rule]).then(() => true, () => false));
-    }
     const ch = this.chains;
-    for (const [table, names] of [['filter', [ch.forward, ch.iso1, ch.iso2]], ['nat', [ch.dnat, ch.post]]] as const) {
-      for (const c of names) await runTool('iptables', ['-w', '-t', table, '-F', c]).catch(() => {});
-      for (const c of names) await runTool('iptables', ['-w', '-t', table, '-X', c]).catch((err: unknown) => this.log.debug('removing chain', { chain: c, err: messageOf(err) }));
+    for (const family of [4, 6] as const) {
+      const t = Firewall.tool(family);
+      if (family === 6 && !this.installed[6]) continue;
+      for (const j of jumps(ch)) {
+        while (await runTool(t.tables, ['-w', '-t', j.table, '-D', j.chain, ...j.rule]).then(() => true, () => false));
+      }
+      for (const [table, names] of [['filter', [ch.forward, ch.iso1, ch.iso2]], ['nat', [ch.dnat, ch.post]]] as const) {
+        for (const c of names) await runTool(t.tables, ['-w', '-t', table, '-F', c]).catch(() => {});
+        for (const c of names) await runTool(t.tables, ['-w', '-t', table, '-X', c]).catch((err: unknown) => this.log.debug('removing chain', { chain: c, err: messageOf(err) }));
+      }
+      this.installed[family] = false;
+      this.last[family] = '';
     }
-    this.installed = false;
-    this.last = '';
   }
 }

@@ -1103,6 +1103,7 @@ export class NetworkStore {
       st.bridges.push({
         name: n.file.bridge,
         subnets: n.alloc.filter((a) => a.family === 4).map((a) => `${formatIP(a.subnet.addr)}/${a.subnet.bits}`),
+        subnets6: n.file.network.EnableIPv6 ? n.alloc.filter((a) => a.family === 6).map((a) => `${formatIP(a.subnet.addr)}/${a.subnet.bits}`) : [],
         internal: n.file.network.Internal,
         icc: o[OPT_ICC] !== 'false',
         masquerade: o[OPT_MASQ] !== 'false' && this.cfg.ipMasq,

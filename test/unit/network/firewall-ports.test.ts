@@ -56,6 +56,18 @@ test('rules: NAT, isolation, internal networks, published ports and hairpin', ()
   assert.equal(renderRules(ch, { bridges: [], ports: [] }), renderRules(ch, { bridges: [], ports: [] }));
 });
 
+test('IPv6 rules: the same filtering, IPv6 masquerading, no port forwarding or local masquerade', () => {
+  const text = renderRules(ch, {
+    bridges: [{ name: 'br-six', subnets: ['10.7.0.0/24'], subnets6: ['fd00:1::/64'], internal: false, icc: true, masquerade: true }],
+    ports: [{ proto: 'tcp', hostIP: '', hostPort: 8080, containerIP: '10.7.0.2', containerPort: 80, bridge: 'br-six' }],
+  }, 6);
+  const lines = text.split('\n');
+  assert.ok(lines.includes(`-A ${ch.post} -s fd00:1::/64 ! -o br-six -j MASQUERADE`));
+  assert.ok(lines.includes(`-A ${ch.iso2} -o br-six -j DROP`));
+  assert.ok(!text.includes('10.7.0'), 'no IPv4 address in IPv6 rules');
+  assert.ok(!text.includes('addrtype'));
+});
+
 test('port bindings: Docker forms, ranges, -P, and NetworkSettings.Ports', () => {
   assert.deepEqual(parsePortKey('80'), { port: 80, proto: 'tcp' });
   assert.deepEqual(parsePortKey('53/udp'), { port: 53, proto: 'udp' });
