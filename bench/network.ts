@@ -2,7 +2,8 @@
  * Network throughput and latency (issue 5): TCP bulk transfer container to
  * container on the default bridge and host to a port published on
  * 127.0.0.1, beside loopback's own; connection latency (connect, one byte
- * each way, close) through the published port, beside loopback's. The same
+ * each way, close) through the published port, beside loopback's; and the
+ * latency of `docker run --rm busybox true` on the default bridge. The same
  * static tcpblast program (bench/tools/tcpblast.c, built here with gcc) runs
  * on the host and in busybox containers. dockerd's figures are beside when
  * it is installed (its default userland proxy serves 127.0.0.1).
@@ -35,8 +36,21 @@ function checkRoute(ip: string, bridges: RegExp): void {
   if (!bridges.test(out)) throw new Error(`refusing to send to ${ip}: ${out}`);
 }
 
+/** Median of `docker run --rm busybox true` on the default bridge (the sandbox's share of a run). */
+function runLatency(e: Engine, runs = 11): string {
+  docker(e, ['run', '--rm', 'busybox', 'true']);
+  const ms: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    docker(e, ['run', '--rm', 'busybox', 'true']);
+    ms.push(performance.now() - t);
+  }
+  return ms.sort((a, b) => a - b)[Math.floor(runs / 2)]!.toFixed(0);
+}
+
 async function measure(e: Engine, tool: string): Promise<string[]> {
   docker(e, ['load', '-q', '-i', FIXTURE]);
+  const run = runLatency(e);
   docker(e, ['create', '--name', 'srv', '-p', '127.0.0.1:18990:5001', 'busybox', '/tcpblast', 'serve', '5001']);
   docker(e, ['create', '--name', 'cli', 'busybox', 'sleep', '600']);
   for (const c of ['srv', 'cli']) docker(e, ['cp', tool, `${c}:/tcpblast`]);
@@ -48,7 +62,7 @@ async function measure(e: Engine, tool: string): Promise<string[]> {
     const c2c = docker(e, ['exec', 'cli', '/tcpblast', 'send', ip, '5001', String(MB)]).trim();
     const pub = blast([tool, 'send', '127.0.0.1', '18990', String(MB)]);
     const rr = blast([tool, 'rr', '127.0.0.1', '18990', String(PINGS)]).split(' ');
-    return [e.name, c2c, pub, rr[0]!, rr[1]!];
+    return [e.name, c2c, pub, rr[0]!, rr[1]!, run];
   } finally {
     docker(e, ['rm', '-f', 'srv', 'cli']);
   }
@@ -59,14 +73,14 @@ export async function benchNetwork(): Promise<void> {
   const tool = join(dir, 'tcpblast');
   execFileSync('gcc', ['-static', '-O2', '-o', tool, join(REPO, 'bench', 'tools', 'tcpblast.c')]);
   console.log(`\nnetwork: TCP bulk (${MB} MB, MB/s) and connection latency (${PINGS} connections, µs), tcpblast on host and in busybox`);
-  const w = [10, 22, 24, 16, 12];
-  console.log(row(['engine', 'container→container', 'host→127.0.0.1:published', 'latency median', 'p99'], w));
+  const w = [10, 22, 24, 16, 8, 14];
+  console.log(row(['engine', 'container→container', 'host→127.0.0.1:published', 'latency median', 'p99', 'run --rm (ms)'], w));
   const server = spawn(tool, ['serve', '18991'], { stdio: 'ignore' });
   try {
     await new Promise((r) => setTimeout(r, 200));
     const bulk = blast([tool, 'send', '127.0.0.1', '18991', String(MB)]);
     const rr = blast([tool, 'rr', '127.0.0.1', '18991', String(PINGS)]).split(' ');
-    console.log(row(['loopback', '-', bulk, rr[0]!, rr[1]!], w));
+    console.log(row(['loopback', '-', bulk, rr[0]!, rr[1]!, '-'], w));
   } finally {
     server.kill();
   }
