@@ -299,6 +299,11 @@ test('internal networks have no way out; two networks are isolated from each oth
   await viaBerthBridge(b1);
   const cross = await d.docker(['exec', 'a1', 'wget', '-T', '2', '-qO-', `http://${b1}/hostname`]);
   assert.notEqual(cross.code, 0, 'isolation broken');
+  // A container on both networks reaches both (by name, through either network's DNS).
+  const both = await ok(d.docker(['run', '--rm', '--network', 'iso1', '--network', 'iso2', 'busybox', 'sh', '-c', 'ip -o -4 addr show; wget -qO- http://b1srv/hostname; ping -c 1 -W 2 a1']));
+  assert.match(both, /eth0 .*inet /);
+  assert.match(both, /eth1 .*inet /);
+  assert.match(both, /1 packets received/);
   // From the host, the same address answers (the host is on every bridge).
   assert.equal((await httpGet(80, '/hostname', b1)).length, 13);
   await ok(d.docker(['rm', '-f', 'in1', 'in2', 'a1', 'b1srv']));
