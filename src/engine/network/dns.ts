@@ -18,14 +18,20 @@
  * Docker runs on): responses and runt packets are dropped, unparsable queries
  * get FORMERR, opcodes other than QUERY get NOTIMP; TCP uses 2-byte length
  * framing, several queries a connection, at most 128, with an idle timeout.
- * Queries are read with a small wire codec of its own so that the question is
- * echoed byte for byte and labels are compared exactly; it only logs at debug
- * level.
+ * Messages are read and built with dns-packet. A question is echoed, and its
+ * name looked up, only when it encodes back to the bytes received, so the echo
+ * is byte for byte and labels are compared exactly (a question that does not,
+ * such as one with a dot or non-UTF-8 bytes in a label, is forwarded, and a
+ * reply of Berth's own to it has no question section). dns-packet does not
+ * compress names, so fewer records fit in a UDP reply than with Docker.
+ * Upstream answers are not decoded: only their header is read, and they are
+ * relayed byte for byte but for the ID. It only logs at debug level.
  */
 
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { randomInt } from 'node:crypto';
+import dnsPacket from 'dns-packet';
 import { errnoCode, invalidArgument, messageOf, systemError, unavailable } from '../../errdefs/index.js';
 import { Logger } from '../../lib/log.js';
 import { formatIP, tryParseIP, type IPAddr, type IPFamily } from './ip.js';
@@ -73,17 +79,8 @@ const MAX_TCP_QUERIES = 128;
 const MIN_UDP_SIZE = 512;
 const MAX_UDP_PAYLOAD = 65507;
 const MAX_MSG_SIZE = 65535;
+/** The length of a message header: anything shorter is dropped. */
 const HEADER = 12;
-
-const TYPE_A = 1;
-const TYPE_PTR = 12;
-const TYPE_MX = 15;
-const TYPE_AAAA = 28;
-const TYPE_OPT = 41;
-const CLASS_IN = 1;
-const TYPE_NAMES: Record<number, string> = {
-  1: 'A', 2: 'NS', 5: 'CNAME', 6: 'SOA', 12: 'PTR', 15: 'MX', 16: 'TXT', 28: 'AAAA', 33: 'SRV', 65: 'HTTPS', 255: 'ANY',
-};
 
 export const RCODE_NOERROR = 0;
 export const RCODE_FORMERR = 1;
@@ -91,201 +88,123 @@ export const RCODE_SERVFAIL = 2;
 export const RCODE_NOTIMP = 4;
 export const RCODE_REFUSED = 5;
 
+// Header flag bits dns-packet has no constant for.
 const F_QR = 0x8000;
 const F_OPCODE = 0x7800;
-const F_TC = 0x0200;
-const F_RD = 0x0100;
-const F_RA = 0x0080;
 const F_Z = 0x0040;
-const F_CD = 0x0010;
-
-const typeName = (t: number): string => TYPE_NAMES[t] ?? `TYPE${t}`;
+const F_RCODE = 0x000f;
 
 // ---------------------------------------------------------------------------
-// Wire format
+// Messages
 
-class WireError extends Error {}
-
-/** Offset just past the (possibly compressed) name at `off`. */
-function skipName(buf: Buffer, off: number): number {
-  for (let hops = 0; hops < 128; hops++) {
-    const len = buf[off];
-    if (len === undefined) throw new WireError('name past the end');
-    if (len === 0) return off + 1;
-    if ((len & 0xc0) === 0xc0) {
-      if (off + 2 > buf.length) throw new WireError('pointer past the end');
-      return off + 2;
-    }
-    if ((len & 0xc0) !== 0) throw new WireError('bad label type');
-    off += 1 + len;
-  }
-  throw new WireError('name too long');
-}
-
-/** Offset just past the resource record at `off`; reports its type and class. */
-function skipRR(buf: Buffer, off: number): { end: number; type: number; cls: number } {
-  off = skipName(buf, off);
-  if (off + 10 > buf.length) throw new WireError('record past the end');
-  const type = buf.readUInt16BE(off);
-  const cls = buf.readUInt16BE(off + 2);
-  const end = off + 10 + buf.readUInt16BE(off + 8);
-  if (end > buf.length) throw new WireError('rdata past the end');
-  return { end, type, cls };
-}
-
-/** A query to answer: the raw question (echoed as is) and what was asked. */
+/** A query to answer. */
 interface Query {
   id: number;
+  /** The request's header flags. */
   flags: number;
-  /** qname, qtype and qclass as received. */
-  question: Buffer;
-  labels: Buffer[];
-  qtype: number;
+  question: dnsPacket.Question;
+  /**
+   * The question encodes back to the bytes received: only then is it echoed
+   * and its name looked up (its labels are then the name's dot-separated parts).
+   */
+  exact: boolean;
   /** The EDNS UDP payload size the client advertised, 0 without EDNS. */
   udpSize: number;
 }
 
 type Parsed =
   | { kind: 'drop' }
-  | { kind: 'reject'; id: number; flags: number; rcode: number; question?: Buffer }
+  | { kind: 'reject'; id: number; flags: number; rcode: number; question?: dnsPacket.Question | undefined }
   | { kind: 'query'; query: Query };
 
-/** Reads the question at offset 12 (uncompressed, as the first name of a message must be). */
-function readQuestion(msg: Buffer): { labels: Buffer[]; qtype: number; end: number } {
-  const labels: Buffer[] = [];
-  let off = HEADER;
-  for (;;) {
-    const len = msg[off];
-    if (len === undefined) throw new WireError('question past the end');
-    if (len === 0) {
-      off += 1;
-      break;
-    }
-    if ((len & 0xc0) !== 0) throw new WireError('compressed or extended label in the question');
-    if (off + 1 + len > msg.length) throw new WireError('label past the end');
-    labels.push(msg.subarray(off + 1, off + 1 + len));
-    off += 1 + len;
-    if (off - HEADER > 255) throw new WireError('name too long');
+/** Whether `q`, encoded, is what follows the header of `msg`. */
+function encodesAs(q: dnsPacket.Question, msg: Buffer): boolean {
+  try {
+    const wire = dnsPacket.encode({ questions: [q] }).subarray(HEADER);
+    return msg.subarray(HEADER, HEADER + wire.length).equals(wire);
+  } catch {
+    return false;
   }
-  if (off + 4 > msg.length) throw new WireError('question past the end');
-  return { labels, qtype: msg.readUInt16BE(off), end: off + 4 };
 }
 
 /**
  * Checks a request like miekg/dns's server with its default accept function:
  * runts and responses are dropped, other opcodes get NOTIMP, a set Z bit, a
  * question count other than 1, answer or authority records, more than 2
- * additional records, or anything unparsable get FORMERR.
+ * additional records, or anything dns-packet cannot decode get FORMERR. The ID
+ * and flags are read off the header so that a request that does not decode can
+ * be answered.
  */
 function parseQuery(msg: Buffer): Parsed {
   if (msg.length < HEADER) return { kind: 'drop' };
   const id = msg.readUInt16BE(0);
   const flags = msg.readUInt16BE(2);
   if (flags & F_QR) return { kind: 'drop' };
-  const formerr = { kind: 'reject', id, flags, rcode: RCODE_FORMERR } as const;
-  const [qd, an, ns, ar] = [msg.readUInt16BE(4), msg.readUInt16BE(6), msg.readUInt16BE(8), msg.readUInt16BE(10)];
-  if ((flags & F_OPCODE) !== 0) {
-    let question: Buffer | undefined;
-    try {
-      if (qd === 1) question = msg.subarray(HEADER, readQuestion(msg).end);
-    } catch {
-      // no question to echo
-    }
-    return { kind: 'reject', id, flags, rcode: RCODE_NOTIMP, ...(question ? { question } : {}) };
-  }
-  if (flags & F_Z || qd !== 1 || an !== 0 || ns !== 0 || ar > 2) return formerr;
+  let p: dnsPacket.DecodedPacket | undefined;
   try {
-    const q = readQuestion(msg);
-    let off = q.end;
-    let udpSize = 0;
-    for (let i = 0; i < ar; i++) {
-      const rr = skipRR(msg, off);
-      if (rr.type === TYPE_OPT) udpSize = rr.cls;
-      off = rr.end;
-    }
-    return {
-      kind: 'query',
-      query: { id, flags, question: msg.subarray(HEADER, q.end), labels: q.labels, qtype: q.qtype, udpSize },
-    };
-  } catch (err) {
-    if (err instanceof WireError) return formerr;
-    throw err;
+    p = dnsPacket.decode(msg);
+  } catch {
+    // FORMERR below
   }
+  const questions = p?.questions ?? [];
+  const q = questions.length === 1 ? questions[0] : undefined;
+  if (flags & F_OPCODE) {
+    return { kind: 'reject', id, flags, rcode: RCODE_NOTIMP, question: q && encodesAs(q, msg) ? q : undefined };
+  }
+  const additionals = p?.additionals ?? [];
+  if (!p || !q || flags & F_Z || p.answers?.length || p.authorities?.length || additionals.length > 2) {
+    return { kind: 'reject', id, flags, rcode: RCODE_FORMERR };
+  }
+  const opt = additionals.find((a): a is dnsPacket.OptAnswer => a.type === 'OPT');
+  return { kind: 'query', query: { id, flags, question: q, exact: encodesAs(q, msg), udpSize: opt?.udpPayloadSize ?? 0 } };
 }
 
-/** A reply header: the request's ID, opcode, RD and CD bits (miekg's SetReply). */
-function header(id: number, reqFlags: number, rcode: number, opts: { ra: boolean; tc?: boolean; qd: number; an: number }): Buffer {
-  const h = Buffer.alloc(HEADER);
-  h.writeUInt16BE(id, 0);
-  let flags = F_QR | (reqFlags & (F_OPCODE | F_RD | F_CD)) | rcode;
-  if (opts.ra) flags |= F_RA;
-  if (opts.tc) flags |= F_TC;
-  h.writeUInt16BE(flags, 2);
-  h.writeUInt16BE(opts.qd, 4);
-  h.writeUInt16BE(opts.an, 6);
-  return h;
+/** A reply's flags: the request's opcode, RD and CD bits (miekg's SetReply), `rcode`, and RA if `ra`. */
+function replyFlags(reqFlags: number, rcode: number, ra: boolean): number {
+  const kept = reqFlags & (F_OPCODE | dnsPacket.RECURSION_DESIRED | dnsPacket.CHECKING_DISABLED);
+  return kept | rcode | (ra ? dnsPacket.RECURSION_AVAILABLE : 0);
 }
 
 /** An answer-less reply with `rcode` (Docker's SetRcode: no RA bit). */
-function rcodeReply(id: number, reqFlags: number, rcode: number, question?: Buffer): Buffer {
-  const h = header(id, reqFlags, rcode, { ra: false, qd: question ? 1 : 0, an: 0 });
-  return question ? Buffer.concat([h, question]) : h;
+function rcodeReply(id: number, reqFlags: number, rcode: number, question?: dnsPacket.Question): Buffer {
+  return dnsPacket.encode({
+    type: 'response',
+    id,
+    flags: replyFlags(reqFlags, rcode, false),
+    questions: question ? [question] : [],
+  });
 }
 
-/** A record owned by the question's name (a compression pointer to offset 12). */
-function rr(type: number, rdata: Buffer): Buffer {
-  const b = Buffer.alloc(12 + rdata.length);
-  b.writeUInt16BE(0xc000 | HEADER, 0);
-  b.writeUInt16BE(type, 2);
-  b.writeUInt16BE(CLASS_IN, 4);
-  b.writeUInt32BE(DNS_TTL, 6);
-  b.writeUInt16BE(rdata.length, 10);
-  rdata.copy(b, 12);
-  return b;
-}
+/** The question of `q` to echo in a reply, if it can be echoed as received. */
+const echo = (q: Query): dnsPacket.Question | undefined => (q.exact ? q.question : undefined);
 
 /**
  * A NOERROR reply to `q` with as many of `answers` as fit in `maxSize` (all
  * answers fit on TCP in practice); TC is set when some had to be left out, as
  * miekg's Msg.Truncate does for Docker.
  */
-function answerReply(q: Query, answers: Buffer[], maxSize: number): Buffer {
-  let size = HEADER + q.question.length;
-  let n = 0;
-  for (const a of answers) {
-    if (size + a.length > maxSize) break;
-    size += a.length;
-    n++;
+function answerReply(q: Query, answers: dnsPacket.Answer[], maxSize: number): Buffer {
+  const reply = (n: number): dnsPacket.Packet => ({
+    type: 'response',
+    id: q.id,
+    flags: replyFlags(q.flags, RCODE_NOERROR, true) | (n < answers.length ? dnsPacket.TRUNCATED_RESPONSE : 0),
+    questions: [q.question],
+    answers: answers.slice(0, n),
+  });
+  // The largest n whose reply fits (a reply only grows with n).
+  let fits = 0;
+  let tooMany = answers.length + 1;
+  while (tooMany - fits > 1) {
+    const n = (fits + tooMany) >> 1;
+    if (dnsPacket.encodingLength(reply(n)) <= maxSize) fits = n;
+    else tooMany = n;
   }
-  const h = header(q.id, q.flags, RCODE_NOERROR, { ra: true, tc: n < answers.length, qd: 1, an: n });
-  return Buffer.concat([h, q.question, ...answers.slice(0, n)], size);
+  return dnsPacket.encode(reply(fits));
 }
 
-function ipBytes(a: IPAddr): Buffer {
-  const len = a.family === 4 ? 4 : 16;
-  const b = Buffer.alloc(len);
-  let v = a.value;
-  for (let i = len - 1; i >= 0; i--) {
-    b[i] = Number(v & 0xffn);
-    v >>= 8n;
-  }
-  return b;
-}
-
-/** Wire form of a host name such as `web.mynet` (a trailing dot is allowed), or undefined if it is not one. */
-function encodeName(name: string): Buffer | undefined {
-  const labels = name.replace(/\.$/, '').split('.');
-  const parts: Buffer[] = [];
-  let size = 1;
-  for (const l of labels) {
-    const b = Buffer.from(l, 'latin1');
-    if (b.length === 0 || b.length > 63 || !/^[\x21-\x7e]+$/.test(l)) return undefined;
-    parts.push(Buffer.from([b.length]), b);
-    size += 1 + b.length;
-  }
-  if (size > 255) return undefined;
-  parts.push(Buffer.from([0]));
-  return Buffer.concat(parts, size);
+/** A record for the question's name. */
+function record(q: Query, type: 'A' | 'AAAA' | 'PTR', data: string): dnsPacket.Answer {
+  return { type, name: q.question.name, class: 'IN', ttl: DNS_TTL, data };
 }
 
 /**
@@ -294,14 +213,16 @@ function encodeName(name: string): Buffer | undefined {
  * dots, no trailing dot. undefined for the root and for names no container can
  * have (those are forwarded).
  */
-function hostName(labels: Buffer[]): string | undefined {
-  if (labels.length === 0) return undefined;
-  const out: string[] = [];
-  for (const l of labels) {
-    for (const c of l) if (c < 0x21 || c > 0x7e || c === 0x2e) return undefined;
-    out.push(l.toString('latin1').toLowerCase());
-  }
-  return out.join('.');
+function hostName(q: Query): string | undefined {
+  const name = q.question.name;
+  if (!q.exact || name === '.' || !/^[\x21-\x7e]+$/.test(name)) return undefined;
+  return name.toLowerCase();
+}
+
+/** Whether `name` (a trailing dot allowed) is a host name to answer PTR with: labels of 1 to 63 printable ASCII characters, 255 bytes on the wire. */
+function isHostName(name: string): boolean {
+  const n = name.replace(/\.$/, '');
+  return n.length <= 253 && n.split('.').every((l) => /^[\x21-\x7e]{1,63}$/.test(l));
 }
 
 /** The address a reverse name stands for (a full in-addr.arpa or ip6.arpa name), canonical; otherwise undefined. */
@@ -330,29 +251,14 @@ function shuffle<T>(a: T[]): T[] {
 }
 
 /**
- * Reads an upstream's reply: the rcode when it is a response to our `id` whose
- * sections parse (a truncated one is accepted even if cut short), otherwise
- * undefined.
+ * The rcode of an upstream's reply when it is a response to our `id`,
+ * otherwise undefined. Only the header is read: the reply is relayed as
+ * received.
  */
 function upstreamRcode(msg: Buffer, id: number): number | undefined {
   if (msg.length < HEADER || msg.readUInt16BE(0) !== id) return undefined;
   const flags = msg.readUInt16BE(2);
-  if (!(flags & F_QR)) return undefined;
-  if (!(flags & F_TC)) {
-    try {
-      let off = HEADER;
-      for (let i = msg.readUInt16BE(4); i > 0; i--) {
-        off = skipName(msg, off) + 4;
-        if (off > msg.length) throw new WireError('question past the end');
-      }
-      const records = msg.readUInt16BE(6) + msg.readUInt16BE(8) + msg.readUInt16BE(10);
-      for (let i = 0; i < records; i++) off = skipRR(msg, off).end;
-    } catch (err) {
-      if (err instanceof WireError) return undefined;
-      throw err;
-    }
-  }
-  return flags & 0x000f;
+  return flags & F_QR ? flags & F_RCODE : undefined;
 }
 
 function frame(msg: Buffer): Buffer {
@@ -670,58 +576,58 @@ export class EmbeddedDns {
       const local = this.answerLocally(q, client, maxSize);
       if (local) return local;
     } catch (err) {
-      this.log.debug('failed to handle query', { client, qtype: typeName(q.qtype), err });
-      return rcodeReply(q.id, q.flags, RCODE_SERVFAIL, q.question);
+      this.log.debug('failed to handle query', { client, qtype: q.question.type, err });
+      return rcodeReply(q.id, q.flags, RCODE_SERVFAIL, echo(q));
     }
     try {
       return await this.forward(q, msg, client, tcp);
     } catch (err) {
       this.log.debug('failed to forward query', { client, err });
-      return rcodeReply(q.id, q.flags, RCODE_SERVFAIL, q.question);
+      return rcodeReply(q.id, q.flags, RCODE_SERVFAIL, echo(q));
     }
   }
 
   /** Docker's handleIPQuery / handleMXQuery / handlePTRQuery: a reply, or undefined to forward. */
   private answerLocally(q: Query, client: string, maxSize: number): Buffer | undefined {
-    switch (q.qtype) {
-      case TYPE_A:
-      case TYPE_AAAA: {
-        const name = hostName(q.labels);
+    const qtype = q.question.type;
+    switch (qtype) {
+      case 'A':
+      case 'AAAA': {
+        const name = hostName(q);
         if (name === undefined) return undefined;
-        const family: IPFamily = q.qtype === TYPE_A ? 4 : 6;
+        const family: IPFamily = qtype === 'A' ? 4 : 6;
         const addrs = this.resolver.lookup(client, name, family);
         if (addrs === undefined) return undefined;
-        const answers: Buffer[] = [];
+        const answers: dnsPacket.Answer[] = [];
         for (const a of addrs) {
           const ip = tryParseIP(a);
-          if (ip?.family === family) answers.push(rr(q.qtype, ipBytes(ip)));
+          if (ip?.family === family) answers.push(record(q, qtype, formatIP(ip)));
           else this.log.debug('ignoring a bad address from the resolver', { name, address: a });
         }
-        this.log.debug('lookup', { client, name, qtype: typeName(q.qtype), addresses: addrs.join(',') });
+        this.log.debug('lookup', { client, name, qtype, addresses: addrs.join(',') });
         return answerReply(q, shuffle(answers), maxSize);
       }
-      case TYPE_MX: {
-        const name = hostName(q.labels);
+      case 'MX': {
+        const name = hostName(q);
         if (name === undefined) return undefined;
         if (this.resolver.lookup(client, name, 4) === undefined && this.resolver.lookup(client, name, 6) === undefined) {
           return undefined;
         }
-        this.log.debug('lookup', { client, name, qtype: 'MX' });
+        this.log.debug('lookup', { client, name, qtype });
         return answerReply(q, [], maxSize);
       }
-      case TYPE_PTR: {
-        const name = hostName(q.labels);
+      case 'PTR': {
+        const name = hostName(q);
         const ip = name === undefined ? undefined : ptrAddress(name);
         if (ip === undefined) return undefined;
         const host = this.resolver.reverse(client, ip);
         if (host === undefined) return undefined;
-        const target = encodeName(host);
-        if (!target) {
+        if (!isHostName(host)) {
           this.log.debug('ignoring a bad name from the resolver', { ip, name: host });
           return undefined;
         }
         this.log.debug('reverse lookup', { client, ip, name: host });
-        return answerReply(q, [rr(TYPE_PTR, target)], maxSize);
+        return answerReply(q, [record(q, 'PTR', host)], maxSize);
       }
       default:
         return undefined;
@@ -741,12 +647,12 @@ export class EmbeddedDns {
       if (!(await this.acquire(client))) {
         if (this.abort.signal.aborted) return undefined;
         this.log.debug(`more than ${this.maxConcurrent} concurrent queries`, { client });
-        return rcodeReply(q.id, q.flags, RCODE_REFUSED, q.question);
+        return rcodeReply(q.id, q.flags, RCODE_REFUSED, echo(q));
       }
       const id = randomInt(0x10000);
       const out = Buffer.from(msg);
       out.writeUInt16BE(id, 0);
-      this.log.debug('forwarding query', { client, qtype: typeName(q.qtype), upstream: `${proto}:${up.address}:${up.port}` });
+      this.log.debug('forwarding query', { client, qtype: q.question.type, upstream: `${proto}:${up.address}:${up.port}` });
       let reply: Buffer | undefined;
       try {
         const exchange = tcp ? exchangeTcp : exchangeUdp;
@@ -769,7 +675,7 @@ export class EmbeddedDns {
       return relay;
     }
     if (upstreams.length === 0) this.log.debug('no upstream servers', { client });
-    return rcodeReply(q.id, q.flags, RCODE_SERVFAIL, q.question);
+    return rcodeReply(q.id, q.flags, RCODE_SERVFAIL, echo(q));
   }
 
   /** A forwarding slot for `client`, waiting up to timeoutMs for one (Docker's fwdSem). */
