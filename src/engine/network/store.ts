@@ -20,7 +20,6 @@
  * rules when nothing runs.
  */
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
@@ -33,8 +32,27 @@ import { SubnetAllocator, validateNetworkRequest, allocateSubnet, tryParseCIDR, 
 import { createNetns, removeNetns, isNetnsMounted, hostRoutes, withHostLock, type NetnsHelper } from './sys.js';
 import { ensureBridge, removeBridge, addEndpoint, removeEndpoint, setDefaultRoute, setDnsRedirect, linkExists } from './bridge.js';
 import { Firewall, type FirewallState } from './firewall.js';
-import { PortHolder, portRequests, portMap, type PortBinding } from './ports.js';
-import { EmbeddedDns, type DnsResolver, type DnsUpstream } from './dns.js';
+import { PortHolder, portRequests, portMap } from './ports.js';
+import { EmbeddedDns } from './dns.js';
+import { networkNames } from './names.js';
+import {
+  emptyEndpoint,
+  emptySettings,
+  OPT_HOST_IP,
+  OPT_ICC,
+  OPT_IFACE_PREFIX,
+  OPT_MASQ,
+  OPT_MTU,
+  OPT_NAME,
+  type AttachResult,
+  type ContainerAccess,
+  type EndpointSettings,
+  type NetContainer,
+  type NetworkResource,
+  type NetworkSettings,
+} from './types.js';
+
+export * from './types.js';
 
 export interface NetworkConfig {
   /** The default bridge's interface name; 'none' disables the default bridge network. */
@@ -54,25 +72,6 @@ export interface NetworkConfig {
   execRoot: string;
 }
 
-/** A network as the Engine API shows it. */
-export interface NetworkResource {
-  Name: string;
-  Id: string;
-  Created: string;
-  Scope: 'local';
-  Driver: string;
-  EnableIPv4: boolean;
-  EnableIPv6: boolean;
-  IPAM: { Driver: string; Options: Record<string, string> | null; Config: Array<{ Subnet: string; IPRange?: string; Gateway?: string; AuxiliaryAddresses?: Record<string, string> }> };
-  Internal: boolean;
-  Attachable: boolean;
-  Ingress: boolean;
-  ConfigFrom: { Network: string };
-  ConfigOnly: boolean;
-  Options: Record<string, string>;
-  Labels: Record<string, string>;
-}
-
 interface NetworkFile {
   network: NetworkResource;
   /** The Linux bridge (bridge driver). */
@@ -81,113 +80,14 @@ interface NetworkFile {
   dnsPort?: number;
 }
 
-export interface EndpointSettings {
-  IPAMConfig: { IPv4Address?: string; IPv6Address?: string; LinkLocalIPs?: string[] } | null;
-  Links: string[] | null;
-  Aliases: string[] | null;
-  MacAddress: string;
-  DriverOpts: Record<string, string> | null;
-  GwPriority: number;
-  NetworkID: string;
-  EndpointID: string;
-  Gateway: string;
-  IPAddress: string;
-  IPPrefixLen: number;
-  IPv6Gateway: string;
-  GlobalIPv6Address: string;
-  GlobalIPv6PrefixLen: number;
-  DNSNames: string[] | null;
-}
-
-export interface NetworkSettings {
-  Bridge: string;
-  SandboxID: string;
-  SandboxKey: string;
-  Ports: Record<string, Array<{ HostIp: string; HostPort: string }> | null>;
-  HairpinMode: boolean;
-  LinkLocalIPv6Address: string;
-  LinkLocalIPv6PrefixLen: number;
-  SecondaryIPAddresses: null;
-  SecondaryIPv6Addresses: null;
-  EndpointID: string;
-  Gateway: string;
-  GlobalIPv6Address: string;
-  GlobalIPv6PrefixLen: number;
-  IPAddress: string;
-  IPPrefixLen: number;
-  IPv6Gateway: string;
-  MacAddress: string;
-  Networks: Record<string, EndpointSettings>;
-}
-
-/** What the daemon keeps of a running container's sandbox (not shown by the API). */
-export interface SandboxState {
-  netns: string;
-  /** By network ID. */
-  endpoints: Record<string, { veth: string; ifname: string }>;
-  ports: PortBinding[];
-  /** The network whose gateway is the default route. */
-  gateway?: string;
-  /** The DNS redirect's jumps are in the namespace. */
-  dnsJumps?: boolean;
-}
-
-/** The parts of a container the network store reads and writes. */
-export interface NetContainer {
-  ID: string;
-  Name: string;
-  Config: { Hostname?: string; Domainname?: string; ExposedPorts?: Record<string, unknown> | null; [k: string]: unknown };
-  HostConfig: Record<string, unknown> & { NetworkMode?: string };
-  State: { Running: boolean; Pid: number; Paused?: boolean; Restarting?: boolean };
-  NetworkSettings?: NetworkSettings;
-  NetworkRuntime?: SandboxState;
-}
-
-export interface ContainerAccess {
-  list(): NetContainer[];
-  resolve(idOrName: string): NetContainer;
-  persist(c: NetContainer): Promise<void>;
-}
-
-/** What a starting container needs from its network: a namespace to join and what goes in its hosts and resolv.conf files. */
-export interface AttachResult {
-  /** The namespace to join; undefined: the host's (host mode) or a new empty one (none). */
-  netns?: string;
-  /** `ip names…` lines for /etc/hosts (its own addresses, links). */
-  hosts: Array<{ ip: string; names: string[] }>;
-  /** Use the embedded DNS server (127.0.0.11): the container is on a user-defined network. */
-  embeddedDns: boolean;
-}
-
 const PREDEFINED = ['bridge', 'host', 'none'];
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 export const NETWORK_FILTERS = ['dangling', 'driver', 'id', 'label', 'name', 'scope', 'type'];
-
-const emptyEndpoint = (networkId: string): EndpointSettings => ({
-  IPAMConfig: null, Links: null, Aliases: null, MacAddress: '', DriverOpts: null, GwPriority: 0, NetworkID: networkId, EndpointID: '',
-  Gateway: '', IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, DNSNames: null,
-});
-
-export function emptySettings(): NetworkSettings {
-  return {
-    Bridge: '', SandboxID: '', SandboxKey: '', Ports: {}, HairpinMode: false, LinkLocalIPv6Address: '', LinkLocalIPv6PrefixLen: 0,
-    SecondaryIPAddresses: null, SecondaryIPv6Addresses: null, EndpointID: '', Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0,
-    IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '', MacAddress: '', Networks: {},
-  };
-}
 
 const hex = (n: number) => randomBytes(n).toString('hex');
 const macFromIP = (ip: string) => '02:42:' + ip.split('.').map((o) => Number(o).toString(16).padStart(2, '0')).join(':');
 const randomMac = () => '02:42:' + [...randomBytes(4)].map((b) => b.toString(16).padStart(2, '0')).join(':');
 const cname = (c: NetContainer) => c.Name.replace(/^\//, '');
-
-/** Docker's bridge driver options that Berth honours (others are kept, as Docker keeps them). */
-const OPT_NAME = 'com.docker.network.bridge.name';
-const OPT_ICC = 'com.docker.network.bridge.enable_icc';
-const OPT_MASQ = 'com.docker.network.bridge.enable_ip_masquerade';
-const OPT_MTU = 'com.docker.network.driver.mtu';
-const OPT_HOST_IP = 'com.docker.network.bridge.host_binding_ipv4';
-const OPT_IFACE_PREFIX = 'com.docker.network.container_iface_prefix';
 
 interface Live {
   file: NetworkFile;
@@ -216,7 +116,26 @@ export class NetworkStore {
     this.events = events;
     this.log = log;
     this.firewall = new Firewall(cfg.chainPrefix, cfg.iptables, log);
-    this.dns = new EmbeddedDns(this.resolver(), { log: log.with({ component: 'dns' }) });
+    this.dns = new EmbeddedDns(
+      networkNames({
+        containerByIP: (ip) => {
+          const id = this.byIP.get(ip);
+          if (!id || !this.containers) return undefined;
+          try {
+            return this.containers.resolve(id);
+          } catch {
+            return undefined;
+          }
+        },
+        userNetworks: (c) => Object.keys(c.NetworkSettings?.Networks ?? {}).filter((name) => {
+          const n = this.byName(name);
+          return !!n && this.isUserDefined(n);
+        }),
+        members: (network) => (this.containers ? this.containers.list().filter((c) => c.State.Running && !!c.NetworkSettings?.Networks[network]?.EndpointID) : []),
+        daemonDns: () => this.cfg.dns,
+      }),
+      { log: log.with({ component: 'dns' }) },
+    );
   }
 
   static async open(root: string, cfg: NetworkConfig, events: EventBus, log: Logger, helper: NetnsHelper): Promise<NetworkStore> {
@@ -1126,80 +1045,6 @@ export class NetworkStore {
     return this.firewall.apply(this.firewallState());
   }
 
-  // ---- DNS ---------------------------------------------------------------------------------------
-
-  private resolver(): DnsResolver {
-    const visible = (client: string): Array<{ n: Live; c: NetContainer }> => {
-      const id = this.byIP.get(client);
-      if (!id || !this.containers) return [];
-      let c: NetContainer;
-      try {
-        c = this.ctrs.resolve(id);
-      } catch {
-        return [];
-      }
-      return Object.keys(c.NetworkSettings?.Networks ?? {})
-        .map((name) => this.byName(name))
-        .filter((n): n is Live => !!n && this.isUserDefined(n))
-        .map((n) => ({ n, c }));
-    };
-    const members = (n: Live) => (this.containers ? this.ctrs.list().filter((c) => c.State.Running && c.NetworkSettings?.Networks[n.file.network.Name]?.EndpointID) : []);
-    return {
-      lookup: (client, name, family) => {
-        let found = false;
-        const out: string[] = [];
-        for (const { n, c: self } of visible(client)) {
-          const netName = n.file.network.Name.toLowerCase();
-          let short = name;
-          if (name.endsWith(`.${netName}`)) short = name.slice(0, -netName.length - 1);
-          for (const m of members(n)) {
-            const ep = m.NetworkSettings!.Networks[n.file.network.Name]!;
-            const names = (ep.DNSNames ?? [cname(m), ...(ep.Aliases ?? []), m.ID.slice(0, 12)]).map((x) => x.toLowerCase());
-            if (!names.includes(short) && !(short.length >= 12 && m.ID.startsWith(short))) continue;
-            found = true;
-            const ip = family === 4 ? ep.IPAddress : ep.GlobalIPv6Address;
-            if (ip && !out.includes(ip)) out.push(ip);
-          }
-          // Legacy links on a user-defined network are names only the linking container sees.
-          for (const l of ((self.NetworkSettings?.Networks[n.file.network.Name]?.Links ?? []) as string[])) {
-            const [target = '', alias = target] = l.split(':');
-            if (alias.toLowerCase() !== short) continue;
-            const t = members(n).find((m) => cname(m) === target.replace(/^\//, '') || m.ID.startsWith(target));
-            const ep = t?.NetworkSettings!.Networks[n.file.network.Name];
-            if (!ep) continue;
-            found = true;
-            const ip = family === 4 ? ep.IPAddress : ep.GlobalIPv6Address;
-            if (ip && !out.includes(ip)) out.push(ip);
-          }
-        }
-        return found ? out : undefined;
-      },
-      reverse: (client, ip) => {
-        for (const { n } of visible(client)) {
-          for (const m of members(n)) {
-            const ep = m.NetworkSettings!.Networks[n.file.network.Name]!;
-            if (ep.IPAddress === ip || ep.GlobalIPv6Address === ip) return `${cname(m)}.${n.file.network.Name}`;
-          }
-        }
-        return undefined;
-      },
-      upstreams: (client) => {
-        const id = this.byIP.get(client);
-        let servers: string[] = [];
-        if (id && this.containers) {
-          try {
-            servers = ((this.ctrs.resolve(id).HostConfig.Dns as string[] | null | undefined) ?? []).slice();
-          } catch {
-            /* gone */
-          }
-        }
-        if (!servers.length) servers = this.cfg.dns.slice();
-        if (!servers.length) servers = hostNameservers();
-        return servers.filter((s) => net.isIP(s)).map((address): DnsUpstream => ({ address, port: 53 }));
-      },
-    };
-  }
-
   // ---- stats and shutdown --------------------------------------------------------------------------
 
   /** Leaves running containers connected; when none runs, removes bridges and rules. */
@@ -1219,19 +1064,4 @@ function containsText(a: SubnetAllocator, ip: string): boolean {
   const v = r.ip.value;
   const bits = BigInt((a.family === 4 ? 32 : 128) - a.subnet.bits);
   return v >> bits === a.subnet.addr.value >> bits;
-}
-
-let hostNs: { at: number; servers: string[] } | null = null;
-/** The host's name servers (re-read at most every few seconds; a few hundred bytes, read synchronously). */
-function hostNameservers(): string[] {
-  if (hostNs && Date.now() - hostNs.at < 5000) return hostNs.servers;
-  let text = '';
-  try {
-    text = readFileSync('/etc/resolv.conf', 'utf8');
-  } catch {
-    /* none */
-  }
-  const servers = text.split('\n').map((l) => /^\s*nameserver\s+(\S+)/.exec(l)?.[1]).filter((x): x is string => !!x);
-  hostNs = { at: Date.now(), servers };
-  return servers;
 }
