@@ -48,6 +48,8 @@ const OPTIONS: Option[] = [
   { key: 'icc', type: 'bool', reloadable: false, flag: { long: 'icc', kind: 'bool', help: 'Enable inter-container communication for the default bridge network', default: true } },
   { key: 'mtu', type: 'int', reloadable: false, flag: { long: 'mtu', kind: 'int', help: 'Set the MTU for the default "bridge" network', default: 1500 } },
   { key: 'dns', type: 'strings', reloadable: false, flag: { long: 'dns', kind: 'stringArray', typeName: 'list', help: 'DNS server to use' } },
+  { key: 'ip-forward', type: 'bool', reloadable: false, flag: { long: 'ip-forward', kind: 'bool', help: 'Enable IP forwarding in system configuration', default: true } },
+  { key: 'userland-proxy', type: 'bool', reloadable: false, flag: { long: 'userland-proxy', kind: 'bool', help: 'Use userland proxy for loopback traffic (Berth forwards published ports in the kernel either way)', default: true } },
 ];
 
 export const DAEMON_FLAGS: FlagSpec[] = [
@@ -90,6 +92,7 @@ export interface DaemonNetworkConfig {
   icc: boolean;
   mtu: number;
   dns: string[];
+  ipForward: boolean;
 }
 
 /** `--default-address-pool base=10.10.0.0/16,size=24`. */
@@ -200,6 +203,7 @@ export function mergeConfig(flags: ParsedArgs, file: Record<string, unknown>, co
     icc: val.icc !== false,
     mtu,
     dns: (val.dns as string[] | undefined) ?? [],
+    ipForward: val['ip-forward'] !== false,
   };
   const effective: Record<string, unknown> = {};
   for (const o of OPTIONS) if (val[o.key] !== undefined) effective[o.key] = val[o.key];

@@ -56,6 +56,7 @@ function networkConfig(cfg: EngineConfig): NetworkConfig {
     icc: n?.icc ?? true,
     mtu: n?.mtu ?? 1500,
     dns: n?.dns ?? [],
+    ipForward: n?.ipForward ?? true,
     chainPrefix: names.chainPrefix,
     execRoot: cfg.execRoot,
   };

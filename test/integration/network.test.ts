@@ -392,7 +392,7 @@ test('connectivity survives a berthd SIGKILL and restart; the daemon\'s view mat
 });
 
 test('daemon options (--bip, default-address-pools) and an IPv6 network with its own bridge name', async () => {
-  const e = await startDaemon({ args: ['--bip', '10.217.0.1/24', '--default-address-pool', 'base=10.218.0.0/16,size=24'], config: { dns: ['127.0.0.77'] } });
+  const e = await startDaemon({ args: ['--bip', '10.217.0.1/24', '--default-address-pool', 'base=10.218.0.0/16,size=24'], config: { dns: ['127.0.0.77'], 'userland-proxy': false, 'ip-forward': true } });
   try {
     await ok(e.berth(['image', 'bootstrap', 'busybox']));
     assert.equal((await ok(e.docker(['network', 'inspect', '-f', '{{json .IPAM.Config}}', 'bridge']))).trim(), '[{"Subnet":"10.217.0.0/24","Gateway":"10.217.0.1"}]');

@@ -19,7 +19,7 @@
  * containers run (they keep their connectivity), and removes bridges and
  * rules when nothing runs.
  */
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
@@ -29,7 +29,7 @@ import type { EventBus } from '../events/bus.js';
 import { Filters } from '../filters.js';
 import { conflict, forbidden, invalidArgument, notFound, notImplemented, messageOf, isKind } from '../../errdefs/index.js';
 import { SubnetAllocator, validateNetworkRequest, allocateSubnet, tryParseCIDR, formatIP, type PoolConfig, type IPAMConfigInput } from './ipam.js';
-import { createNetns, removeNetns, isNetnsMounted, hostRoutes, withHostLock, type NetnsHelper } from './sys.js';
+import { createNetns, removeNetns, isNetnsMounted, hostRoutes, withHostLock, runTool, type NetnsHelper } from './sys.js';
 import { ensureBridge, removeBridge, addEndpoint, removeEndpoint, setDefaultRoute, setDnsRedirect, linkExists } from './bridge.js';
 import { Firewall, type FirewallState } from './firewall.js';
 import { PortHolder, portRequests, portMap } from './ports.js';
@@ -66,6 +66,8 @@ export interface NetworkConfig {
   mtu: number;
   /** Name servers for containers that give none (daemon `dns`). */
   dns: string[];
+  /** Turn on IPv4 forwarding if it is off (then the FORWARD policy becomes DROP, as dockerd does). */
+  ipForward: boolean;
   /** Prefix of the daemon's iptables chains. */
   chainPrefix: string;
   /** Tag for host-wide names (netns dir, locks). */
@@ -142,6 +144,7 @@ export class NetworkStore {
     await mkdir(root, { recursive: true, mode: 0o700 });
     await mkdir(join(cfg.execRoot, 'netns'), { recursive: true, mode: 0o711 });
     const s = new NetworkStore(root, cfg, events, log, helper);
+    await s.enableForwarding();
     await s.load();
     return s;
   }
@@ -187,6 +190,21 @@ export class NetworkStore {
     for (const n of this.nets.values()) {
       if (n.file.bridge) await this.bringUp(n).catch((err: unknown) => this.log.error('bringing up a network', { network: n.file.network.Name, err: messageOf(err) }));
     }
+  }
+
+  /**
+   * Containers reach beyond their bridge only if the host forwards IPv4. When
+   * it does not, it is turned on, and, as dockerd does, the FORWARD policy
+   * becomes DROP so that the host does not start routing for anyone else
+   * (Berth's own chains accept what its networks need).
+   */
+  private async enableForwarding(): Promise<void> {
+    if (!this.cfg.ipForward || this.cfg.bridgeName === 'none') return;
+    const path = '/proc/sys/net/ipv4/ip_forward';
+    if ((await readFile(path, 'utf8').catch(() => '1')).trim() === '1') return;
+    await writeFile(path, '1');
+    this.log.info('IPv4 forwarding turned on for bridge networks');
+    if (this.cfg.iptables) await runTool('iptables', ['-w', '-P', 'FORWARD', 'DROP']).catch((err: unknown) => this.log.warn('setting the FORWARD policy', { err: messageOf(err) }));
   }
 
   private bipMatches(n: Live): boolean {
