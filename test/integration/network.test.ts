@@ -34,10 +34,13 @@ async function ok(p: Promise<{ code: number | null; stdout: string; stderr: stri
   return r.stdout;
 }
 
-/** The route from the host to a container address must leave through one of Berth's bridges. */
-async function viaBerthBridge(ip: string): Promise<void> {
+/** The route from the host to a container address must leave through the bridge of its network. */
+async function viaBerthBridge(ip: string, network: string): Promise<void> {
+  const bridge = (await ok(d.docker(['network', 'inspect', '-f', '{{index .Options "com.docker.network.bridge.name"}}|{{.Id}}', network]))).trim();
+  const [named = '', id = ''] = bridge.split('|');
+  const dev = named && named !== '<no value>' ? named : `br-${id.slice(0, 12)}`;
   const r = await run('ip', ['route', 'get', ip]);
-  assert.match(r.stdout, /dev (berth-[0-9a-f]{6}|br-[0-9a-f]{12}|bt[a-z0-9-]+) /, `refusing to send to ${ip}: ${r.stdout}`);
+  assert.ok(r.stdout.includes(` dev ${dev} `), `refusing to send to ${ip}: the route is not through ${dev}: ${r.stdout}`);
 }
 
 function httpGet(port: number, path = '/', host = '127.0.0.1'): Promise<string> {
@@ -272,6 +275,9 @@ test('connect and disconnect a running container; events', async () => {
   await ok(d.berth(['network', 'disconnect', 'netb', 'mover']));
   assert.doesNotMatch(await ok(d.docker(['exec', 'mover', 'ip', '-o', 'addr'])), /eth1/);
   assert.equal((await d.docker(['exec', 'peer', 'ping', '-c', '1', '-W', '1', 'moved'])).code === 0, false);
+  // The bridge keeps its MAC when a port leaves it: the gateway (and DNS) stays reachable at once.
+  const after = await d.docker(['exec', 'peer', 'nslookup', 'moved']);
+  assert.doesNotMatch(after.stdout + after.stderr, /timed out|no servers/);
   // In use: refused with Docker's message; then removed once free.
   const rm = await d.docker(['network', 'rm', 'neta']);
   assert.notEqual(rm.code, 0);
@@ -296,7 +302,7 @@ test('internal networks have no way out; two networks are isolated from each oth
   assert.equal(JSON.parse(await ok(d.docker(['network', 'inspect', 'inside'])))[0].Internal, true);
   // Across networks: a1 cannot reach b1srv's address (the route exists, the rules drop it).
   const b1 = (await ok(d.docker(['inspect', '-f', '{{.NetworkSettings.Networks.iso2.IPAddress}}', 'b1srv']))).trim();
-  await viaBerthBridge(b1);
+  await viaBerthBridge(b1, 'iso2');
   const cross = await d.docker(['exec', 'a1', 'wget', '-T', '2', '-qO-', `http://${b1}/hostname`]);
   assert.notEqual(cross.code, 0, 'isolation broken');
   // A container on both networks reaches both (by name, through either network's DNS).
@@ -421,4 +427,34 @@ test('daemon options (--bip, default-address-pools) and an IPv6 network with its
   }
   assert.doesNotMatch((await run('ip', ['-o', 'link', 'show'])).stdout, new RegExp(networkNames(e.dataRoot).bridge));
   for (const table of ['filter', 'nat']) assert.doesNotMatch((await run('ip6tables', ['-w', '-t', table, '-S'])).stdout, new RegExp(networkNames(e.dataRoot).chainPrefix));
+});
+
+test('a network whose subnet was taken while its bridge was gone moves to a free one', async () => {
+  const dir = await import('node:fs/promises').then((fs) => fs.mkdtemp('/tmp/berth-test-'));
+  let e = await startDaemon({ dir, config: { dns: ['127.0.0.77'] } });
+  let squatter = false;
+  try {
+    await ok(e.docker(['network', 'create', 'mover']));
+    await ok(e.docker(['network', 'create', '--subnet', '10.219.0.0/24', 'fixed']));
+    const before = (await ok(e.docker(['network', 'inspect', '-f', '{{(index .IPAM.Config 0).Subnet}}', 'mover']))).trim();
+    // Stopping with nothing running removes the bridges; something else then takes the subnet.
+    await e.stop({ keep: true });
+    const gw = before.replace(/\.0\/(\d+)$/, '.1/$1');
+    await ok(run('ip', ['link', 'add', 'bt-squat', 'type', 'bridge']));
+    squatter = true;
+    await ok(run('ip', ['addr', 'add', gw, 'dev', 'bt-squat']));
+    await ok(run('ip', ['link', 'set', 'bt-squat', 'up']));
+    e = await startDaemon({ dir, config: { dns: ['127.0.0.77'] } });
+    const after = (await ok(e.docker(['network', 'inspect', '-f', '{{(index .IPAM.Config 0).Subnet}} {{(index .IPAM.Config 0).Gateway}}', 'mover']))).trim();
+    assert.notEqual(after.split(' ')[0], before, 'the network moved');
+    assert.match(after, /^\d+\.\d+\.\d+\.0\/\d+ \d+\.\d+\.\d+\.1$/);
+    // A subnet the user chose stays where it is.
+    assert.equal((await ok(e.docker(['network', 'inspect', '-f', '{{(index .IPAM.Config 0).Subnet}}', 'fixed']))).trim(), '10.219.0.0/24');
+    await ok(e.berth(['image', 'bootstrap', 'busybox']));
+    assert.match(await ok(e.docker(['run', '--rm', '--network', 'mover', 'busybox', 'ip', '-o', '-4', 'addr', 'show', 'eth0'])), new RegExp(`inet ${after.split(' ')[1]!.replace(/\.1$/, '.2').replace(/\./g, '\\.')}/`));
+  } finally {
+    if (squatter) await run('ip', ['link', 'del', 'bt-squat']);
+    await e.docker(['network', 'prune', '-f']);
+    await e.stop();
+  }
 });

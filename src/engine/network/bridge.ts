@@ -10,7 +10,7 @@
  * Removing the namespace removes its ends of the veths; `removeEndpoint`
  * is for a disconnect while the container runs.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { ipBatch, inNetns, linkExists, addresses, sysctl, runTool } from './sys.js';
 
 export interface BridgeSpec {
@@ -20,11 +20,23 @@ export interface BridgeSpec {
   mtu: number;
 }
 
+/**
+ * The bridge's own MAC address, derived from its name: a bridge without one
+ * takes the lowest MAC of its ports and changes it when that port goes, and
+ * every container's ARP entry for the gateway then points nowhere for
+ * seconds. A fixed address (stable across daemon restarts) avoids that.
+ */
+export function bridgeMac(name: string): string {
+  const h = createHash('sha256').update(`berth-bridge:${name}`).digest();
+  return ['02', '42', ...[...h.subarray(0, 4)].map((b) => b.toString(16).padStart(2, '0'))].join(':');
+}
+
 /** Creates the bridge if missing and makes its addresses and state those of `spec`. */
 export async function ensureBridge(spec: BridgeSpec): Promise<void> {
   const lines: string[] = [];
-  if (!(await linkExists(spec.name))) lines.push(`link add name ${spec.name} mtu ${spec.mtu} type bridge`);
-  const have = new Set(lines.length ? [] : await addresses(spec.name));
+  if (!(await linkExists(spec.name))) lines.push(`link add name ${spec.name} address ${bridgeMac(spec.name)} mtu ${spec.mtu} type bridge`);
+  else lines.push(`link set dev ${spec.name} address ${bridgeMac(spec.name)}`);
+  const have = new Set(lines[0]!.startsWith('link add') ? [] : await addresses(spec.name));
   const v6 = spec.addresses.some((a) => a.includes(':'));
   if (lines.length) await ipBatch(lines);
   if (v6) await sysctl(`net/ipv6/conf/${spec.name}/disable_ipv6`, '0').catch(() => {});

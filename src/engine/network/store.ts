@@ -28,7 +28,7 @@ import type { Logger } from '../../lib/log.js';
 import type { EventBus } from '../events/bus.js';
 import { Filters } from '../filters.js';
 import { conflict, forbidden, invalidArgument, notFound, notImplemented, messageOf, isKind } from '../../errdefs/index.js';
-import { SubnetAllocator, validateNetworkRequest, allocateSubnet, tryParseCIDR, formatIP, type PoolConfig, type IPAMConfigInput } from './ipam.js';
+import { SubnetAllocator, validateNetworkRequest, allocateSubnet, tryParseCIDR, formatIP, overlaps, type PoolConfig, type IPAMConfigInput } from './ipam.js';
 import { createNetns, removeNetns, isNetnsMounted, hostRoutes, withHostLock, runTool, type NetnsHelper } from './sys.js';
 import { ensureBridge, removeBridge, addEndpoint, removeEndpoint, setDefaultRoute, setDnsRedirect, linkExists } from './bridge.js';
 import { Firewall, type FirewallState } from './firewall.js';
@@ -80,6 +80,8 @@ interface NetworkFile {
   bridge?: string;
   /** Where the embedded DNS server answers for this network (its gateway, this port). */
   dnsPort?: number;
+  /** The IPv4 subnet came from the address pools (nobody asked for it): it may move if taken meanwhile. */
+  autoSubnet?: boolean;
 }
 
 const PREDEFINED = ['bridge', 'host', 'none'];
@@ -187,9 +189,48 @@ export class NetworkStore {
       if (defaultBridge) await this.dropRecord(defaultBridge.file.network.Id);
       await this.createDefaultBridge();
     }
-    for (const n of this.nets.values()) {
-      if (n.file.bridge) await this.bringUp(n).catch((err: unknown) => this.log.error('bringing up a network', { network: n.file.network.Name, err: messageOf(err) }));
+    // Under the host lock: a bridge to make again must not take a subnet another daemon took meanwhile.
+    await withHostLock('network-subnets', async () => {
+      for (const n of this.nets.values()) {
+        if (!n.file.bridge) continue;
+        try {
+          if (!(await linkExists(n.file.bridge))) await this.reclaimSubnet(n, await hostRoutes());
+          await this.bringUp(n);
+        } catch (err) {
+          this.log.error('bringing up a network', { network: n.file.network.Name, err: messageOf(err) });
+        }
+      }
+    });
+  }
+
+  /**
+   * A network whose bridge is gone (the daemon stopped with nothing running,
+   * or the host rebooted) comes back on its subnet unless something on the
+   * host routes it now; then a subnet it got from the pools moves to a free
+   * one, and one the user chose stays, with a warning.
+   */
+  private async reclaimSubnet(n: Live, routes: string[]): Promise<void> {
+    const i = n.file.network.IPAM.Config.findIndex((c) => !c.Subnet.includes(':'));
+    const cur = tryParseCIDR(n.file.network.IPAM.Config[i]?.Subnet ?? '');
+    if (!cur) return;
+    const taken = routes.some((r) => {
+      const p = tryParseCIDR(r.includes('/') ? r : `${r}/32`);
+      return !!p && p.prefix.bits > 0 && p.prefix.addr.family === 4 && overlaps(p.prefix, cur.prefix);
+    });
+    if (!taken) return;
+    const auto = n.file.autoSubnet === true || (n.file.network.Name === 'bridge' && !this.cfg.bip);
+    if (!auto) {
+      this.log.warn('a network\'s subnet is routed elsewhere on this host now', { network: n.file.network.Name, subnet: n.file.network.IPAM.Config[i]!.Subnet });
+      return;
     }
+    const others = [...this.nets.values()].filter((x) => x !== n).flatMap((x) => x.file.network.IPAM.Config.map((c) => c.Subnet).filter(Boolean));
+    const subnet = allocateSubnet(this.cfg.pools, others, routes);
+    this.log.info('a network moves to a free subnet', { network: n.file.network.Name, from: n.file.network.IPAM.Config[i]!.Subnet, to: subnet });
+    n.file.network.IPAM.Config[i] = { Subnet: subnet };
+    n.alloc = this.allocators(n.file.network);
+    this.fillGateways(n);
+    n.file.autoSubnet = true;
+    await this.save(n);
   }
 
   /**
@@ -236,7 +277,7 @@ export class NetworkStore {
           ? { subnet: `${formatIP(r.prefix.addr)}/${r.prefix.bits}`, gateway: formatIP(r.ip) }
           : { subnet: allocateSubnet(this.cfg.pools, this.subnets(), await hostRoutes()) };
       }
-      const file: NetworkFile = { network: this.resource('bridge', 'bridge', [config], opts, {}), bridge: this.cfg.bridgeName };
+      const file: NetworkFile = { network: this.resource('bridge', 'bridge', [config], opts, {}), bridge: this.cfg.bridgeName, ...(this.cfg.bip ? {} : { autoSubnet: true }) };
       const live: Live = { file, alloc: this.allocators(file.network) };
       this.fillGateways(live);
       await this.bringUp(live);
@@ -480,7 +521,8 @@ export class NetworkStore {
       configs.push({ subnet: `fd${h.slice(0, 2)}:${h.slice(2, 6)}:${h.slice(6, 10)}::/64` });
     }
     return withHostLock('network-subnets', async () => {
-      if (!configs.some((c) => !c.subnet.includes(':'))) configs.unshift({ subnet: allocateSubnet(this.cfg.pools, this.subnets(), await hostRoutes()) });
+      const autoSubnet = !configs.some((c) => !c.subnet.includes(':'));
+      if (autoSubnet) configs.unshift({ subnet: allocateSubnet(this.cfg.pools, this.subnets(), await hostRoutes()) });
       const file: NetworkFile = {
         network: this.resource(name, 'bridge', configs, options, labels, {
           Id: id,
@@ -490,6 +532,7 @@ export class NetworkStore {
           IPAM: { Driver: 'default', Options: ipam.Options ?? {}, Config: [] },
         }),
         bridge,
+        ...(autoSubnet ? { autoSubnet: true } : {}),
       };
       file.network.IPAM.Config = configs.map((c) => ({
         Subnet: c.subnet,
