@@ -220,7 +220,12 @@ test('published ports: TCP on 127.0.0.1 (fixed and free ports), port, ps; a port
   } finally {
     holder.close();
   }
-  await ok(d.docker(['rm', '-f', 'pub', 'clash']));
+  // Published on every address: 127.0.0.1 through the kernel, ::1 through berthd's IPv6 relay.
+  await ok(d.docker(['run', '-d', '--name', 'pub6', '-p', '18936:80', 'busybox', 'httpd', '-f', '-p', '80', '-h', '/etc']));
+  assert.equal((await eventually(() => httpGet(18936, '/hostname'))).length, 13);
+  assert.equal((await eventually(() => httpGet(18936, '/hostname', '::1'))).length, 13);
+  assert.equal(await ok(d.docker(['port', 'pub6'])), '80/tcp -> 0.0.0.0:18936\n80/tcp -> [::]:18936\n');
+  await ok(d.docker(['rm', '-f', 'pub', 'clash', 'pub6']));
   await ok(d.docker(['container', 'prune', '-f']));
   // Gone with the container: the port is free again.
   const again = net.createServer();
@@ -375,7 +380,7 @@ test('bad input: Docker messages and codes, nothing half created', async () => {
 
 test('connectivity survives a berthd SIGKILL and restart; the daemon\'s view matches the host', async () => {
   await ok(d.docker(['network', 'create', 'keep']));
-  await ok(d.docker(['run', '-d', '--name', 'k1', '--network', 'keep', '-p', '127.0.0.1:18934:80', 'busybox', 'httpd', '-f', '-p', '80', '-h', '/etc']));
+  await ok(d.docker(['run', '-d', '--name', 'k1', '--network', 'keep', '-p', '127.0.0.1:18934:80', '-p', '18937:80', 'busybox', 'httpd', '-f', '-p', '80', '-h', '/etc']));
   await ok(d.docker(['run', '-d', '--name', 'k2', '--network', 'keep', 'busybox', 'sleep', '300']));
   const ip1 = (await ok(d.docker(['inspect', '-f', '{{.NetworkSettings.Networks.keep.IPAddress}}', 'k1']))).trim();
   await eventually(() => httpGet(18934, '/hostname'));
@@ -386,6 +391,8 @@ test('connectivity survives a berthd SIGKILL and restart; the daemon\'s view mat
   d = await startDaemon({ dir, config: { dns: ['127.0.0.77'] } });
   assert.equal((await httpGet(18934, '/hostname')).length, 13);
   assert.equal((await ok(d.docker(['inspect', '-f', '{{.NetworkSettings.Networks.keep.IPAddress}}', 'k1']))).trim(), ip1);
+  // The IPv6 relay is berthd's own: it is back with the daemon.
+  assert.equal((await eventually(() => httpGet(18937, '/hostname', '::1'))).length, 13);
   // Names still resolve (the DNS server is back on the same address), and the address is still taken.
   assert.match(await ok(d.docker(['exec', 'k2', 'wget', '-qO-', 'http://k1/hostname'])), /^[0-9a-f]{12}\n$/);
   await ok(d.docker(['run', '-d', '--name', 'k3', '--network', 'keep', 'busybox', 'sleep', '60']));

@@ -4,7 +4,9 @@
  * bindings, and the host ports held for them. Berth forwards published ports
  * in the kernel (see firewall.ts); the daemon still binds every host port it
  * publishes, as dockerd does, so that a port something else uses is refused
- * with a clear error and nothing else can take it while it is published. A
+ * with a clear error and nothing else can take it while it is published; a
+ * TCP port published on every address is also relayed from `[::]` (IPv6
+ * cannot be forwarded to a container's IPv4 address by the kernel). A
  * host port given as "" or a range gets the first free port (from the
  * kernel's ephemeral range for "").
  */
@@ -28,6 +30,8 @@ export interface PortBinding {
   proto: Proto;
   hostIP: string;
   hostPort: number;
+  /** Also served on the host's IPv6 addresses (`::`), through a proxy in berthd. */
+  v6?: boolean;
 }
 
 /** `80`, `80/tcp`, `53/udp` → port and protocol. */
@@ -83,6 +87,7 @@ export function portMap(exposed: Record<string, unknown> | null | undefined, bin
   for (const b of bindings) {
     const key = `${b.containerPort}/${b.proto}`;
     (out[key] ??= []).push({ HostIp: b.hostIP || '0.0.0.0', HostPort: String(b.hostPort) });
+    if (b.v6) out[key].push({ HostIp: '::', HostPort: String(b.hostPort) });
   }
   return out;
 }
@@ -130,6 +135,48 @@ async function hold(proto: Proto, ip: string, port: number): Promise<Held> {
   return { close: () => srv.close() };
 }
 
+/**
+ * IPv6 for a port published on every address: the kernel cannot forward
+ * IPv6 to a container's IPv4 address, so berthd listens on `[::]:port` (IPv6
+ * only) and relays each connection, as docker-proxy does. Undefined when the
+ * host has no IPv6 or the port is taken there.
+ */
+async function proxy6(port: number, target: string, targetPort: number): Promise<Held | undefined> {
+  const conns = new Set<net.Socket>();
+  const srv = net.createServer((c) => {
+    const up = net.connect({ host: target, port: targetPort });
+    conns.add(c).add(up);
+    const done = () => {
+      c.destroy();
+      up.destroy();
+      conns.delete(c);
+      conns.delete(up);
+    };
+    c.on('error', done).on('close', done);
+    up.on('error', done).on('close', done);
+    c.pipe(up);
+    up.pipe(c);
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      srv.once('error', reject);
+      srv.listen({ host: '::', port, ipv6Only: true, exclusive: true }, () => {
+        srv.off('error', reject);
+        resolve();
+      });
+    });
+  } catch {
+    return undefined;
+  }
+  srv.unref();
+  return {
+    close: () => {
+      srv.close();
+      for (const c of conns) c.destroy();
+    },
+  };
+}
+
 /** The host ports held for published ports, by container. */
 export class PortHolder {
   private readonly held = new Map<string, Held[]>();
@@ -154,7 +201,9 @@ export class PortHolder {
           const port = lo + ((start + i) % span);
           try {
             got.push(await hold(r.proto, r.hostIP, port));
-            out.push({ containerPort: r.containerPort, proto: r.proto, hostIP: r.hostIP, hostPort: port });
+            const v6 = r.proto === 'tcp' && r.hostIP === '' ? await proxy6(port, containerIP, r.containerPort) : undefined;
+            if (v6) got.push(v6);
+            out.push({ containerPort: r.containerPort, proto: r.proto, hostIP: r.hostIP, hostPort: port, ...(v6 ? { v6: true } : {}) });
             if (r.hostPorts[0] === 0) this.cursor = start + i + 1;
             ok = true;
           } catch (err) {
@@ -177,7 +226,7 @@ export class PortHolder {
   }
 
   /** Takes back ports a running container already has (after a daemon restart); what cannot be held is reported. */
-  async reacquire(id: string, bindings: PortBinding[]): Promise<string[]> {
+  async reacquire(id: string, containerIP: string, bindings: PortBinding[]): Promise<string[]> {
     const problems: string[] = [];
     const got: Held[] = [];
     for (const b of bindings) {
@@ -185,6 +234,11 @@ export class PortHolder {
         got.push(await hold(b.proto, b.hostIP, b.hostPort));
       } catch (err) {
         problems.push(`${b.hostIP || '0.0.0.0'}:${b.hostPort}/${b.proto}: ${(err as Error).message}`);
+      }
+      if (b.v6) {
+        const v6 = await proxy6(b.hostPort, containerIP, b.containerPort);
+        if (v6) got.push(v6);
+        else problems.push(`[::]:${b.hostPort}/${b.proto}: cannot listen again`);
       }
     }
     this.held.set(id, got);

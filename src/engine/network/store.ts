@@ -969,7 +969,9 @@ export class NetworkStore {
       const e = rt.endpoints[n.file.network.Id];
       if (e && n.file.bridge && !(await linkExists(e.veth))) this.log.warn('a running container lost its link to a bridge', { id: c.ID, network: name });
     }
-    const problems = await this.ports.reacquire(c.ID, rt.ports);
+    const gwNet = rt.gateway ? this.nets.get(rt.gateway) : undefined;
+    const gwIP = gwNet ? (s.Networks[gwNet.file.network.Name]?.IPAddress ?? '') : '';
+    const problems = await this.ports.reacquire(c.ID, gwIP, rt.ports);
     for (const p of problems) this.log.warn('could not hold a published port again', { id: c.ID, port: p });
   }
 
