@@ -449,17 +449,12 @@ export class NetworkStore {
       if (filters.has('scope') && !filters.values('scope').includes('local')) continue;
       if (filters.has('type') && !filters.values('type').includes(this.isUserDefined(n) ? 'custom' : 'builtin')) continue;
       if (dangling !== undefined) {
-        const unused = this.isUserDefined(n) && !this.inUse(n);
+        const unused = this.isUserDefined(n) && this.activeEndpoints(n).length === 0;
         if (dangling !== unused) continue;
       }
       out.push(r);
     }
     return out.sort((a, b) => a.Name.localeCompare(b.Name));
-  }
-
-  /** Any container (running or not) asks for this network. */
-  private inUse(n: Live): boolean {
-    return !!this.containers && this.ctrs.list().some((c) => !!c.NetworkSettings?.Networks[n.file.network.Name] || c.HostConfig.NetworkMode === n.file.network.Name);
   }
 
   private activeEndpoints(n: Live): NetContainer[] {
@@ -593,7 +588,8 @@ export class NetworkStore {
       }
       for (const n of [...this.nets.values()]) {
         const r = n.file.network;
-        if (!this.isUserDefined(n) || this.activeEndpoints(n).length || this.inUse(n)) continue;
+        // As dockerd: unused means no endpoint, so a network only stopped containers name goes too.
+        if (!this.isUserDefined(n) || this.activeEndpoints(n).length) continue;
         if (!filters.matchLabels('label', r.Labels)) continue;
         if (filters.has('label!') && filters.values('label!').some((l) => new Filters([['label', [l]]]).matchLabels('label', r.Labels))) continue;
         if (until !== undefined && BigInt(Date.parse(r.Created)) * 1_000_000n >= until) continue;
