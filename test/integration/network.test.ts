@@ -15,6 +15,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFile, readFile } from 'node:fs/promises';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import dgram from 'node:dgram';
 import net from 'node:net';
@@ -388,7 +389,21 @@ test('connectivity survives a berthd SIGKILL and restart; the daemon\'s view mat
   await d.stop({ signal: 'SIGKILL', keep: true });
   // While the daemon is away, the kernel still forwards the published port.
   assert.equal((await httpGet(18934, '/hostname')).length, 13);
+  // Something takes the DNS server's port meanwhile: the daemon moves it and points the containers at it.
+  const netDir = join(dir, 'data', 'network');
+  type NetRecord = { dnsPort: number; network: { Name: string; IPAM: { Config: Array<{ Gateway: string }> } } };
+  const rec = readdirSync(netDir)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => JSON.parse(readFileSync(join(netDir, f), 'utf8')) as NetRecord)
+    .find((r) => r.network.Name === 'keep')!;
+  const gwKeep = rec.network.IPAM.Config[0]!.Gateway;
+  const squatU = dgram.createSocket('udp4');
+  await new Promise<void>((r) => squatU.bind(rec.dnsPort, gwKeep, () => r()));
+  const squatT = net.createServer();
+  await new Promise<void>((r) => squatT.listen(rec.dnsPort, gwKeep, () => r()));
   d = await startDaemon({ dir, config: { dns: ['127.0.0.77'] } });
+  squatU.close();
+  squatT.close();
   assert.equal((await httpGet(18934, '/hostname')).length, 13);
   assert.equal((await ok(d.docker(['inspect', '-f', '{{.NetworkSettings.Networks.keep.IPAddress}}', 'k1']))).trim(), ip1);
   // The IPv6 relay is berthd's own: it is back with the daemon.

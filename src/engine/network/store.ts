@@ -112,6 +112,8 @@ export class NetworkStore {
   /** Container address → container ID (for the DNS server's clients). */
   private readonly byIP = new Map<string, string>();
   private chain: Promise<unknown> = Promise.resolve();
+  /** Networks whose DNS server came back on another port at start. */
+  private readonly dnsMoved = new Set<string>();
 
   private constructor(root: string, cfg: NetworkConfig, events: EventBus, log: Logger, helper: NetnsHelper) {
     this.root = root;
@@ -383,7 +385,12 @@ export class NetworkStore {
       const moved = n.file.dnsPort !== undefined;
       n.file.dnsPort = port;
       await this.save(n);
-      if (moved && this.containers) for (const c of this.ctrs.list()) if (c.NetworkRuntime?.endpoints[n.file.network.Id]) await this.pointDns(c).catch(() => {});
+      if (moved && this.containers) {
+        for (const c of this.ctrs.list()) if (c.NetworkRuntime?.endpoints[n.file.network.Id]) await this.pointDns(c).catch(() => {});
+      } else if (moved) {
+        // At start the containers are not known yet: finishRestore points them.
+        this.dnsMoved.add(n.file.network.Id);
+      }
     }
   }
 
@@ -980,6 +987,13 @@ export class NetworkStore {
         await this.ctrs.persist(c).catch(() => {});
       }
     }
+    for (const c of this.ctrs.list()) {
+      if (c.State.Running && Object.keys(c.NetworkRuntime?.endpoints ?? {}).some((id) => this.dnsMoved.has(id))) {
+        await this.pointDns(c).catch((err: unknown) => this.log.warn('pointing a container at the DNS server again', { id: c.ID, err: messageOf(err) }));
+        await this.ctrs.persist(c).catch(() => {});
+      }
+    }
+    this.dnsMoved.clear();
     await this.applyFirewall();
     const owned = new Set(this.ctrs.list().map((c) => c.NetworkRuntime?.netns).filter(Boolean));
     const dir = join(this.cfg.execRoot, 'netns');
