@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { FlagSpec, ParsedArgs } from '../cli/command.js';
 import { isLevel, type Level, type LogFormat } from '../lib/log.js';
 import { parseListenAddr, isLoopback, DEFAULT_HOST, type ListenAddr } from './hosts.js';
+import type { NetworkOptions } from '../engine/network/store.js';
 import { invalidArgument, errnoCode } from '../errdefs/index.js';
 
 export const DEFAULT_CONFIG_FILE = '/etc/berth/daemon.json';
@@ -77,22 +78,9 @@ export interface DaemonConfig {
   tlsCert: string;
   tlsKey: string;
   configFile: string;
-  network: DaemonNetworkConfig;
+  network: NetworkOptions;
   /** Every option's value as daemon.json spells it (for the reload event). */
   effective: Record<string, unknown>;
-}
-
-/** The daemon's networking options (the engine's network store takes them). */
-export interface DaemonNetworkConfig {
-  bridge?: string;
-  bip?: string;
-  pools?: Array<{ base: string; size: number }>;
-  iptables: boolean;
-  ipMasq: boolean;
-  icc: boolean;
-  mtu: number;
-  dns: string[];
-  ipForward: boolean;
 }
 
 /** `--default-address-pool base=10.10.0.0/16,size=24`. */
@@ -194,7 +182,7 @@ export function mergeConfig(flags: ParsedArgs, file: Record<string, unknown>, co
   if (!Number.isInteger(mtu) || mtu < 68 || mtu > 65535) throw invalidArgument(`invalid MTU ${String(val.mtu)}`);
   const bip = val.bip ? String(val.bip) : undefined;
   if (bip && !/^\d+\.\d+\.\d+\.\d+\/\d+$/.test(bip)) throw invalidArgument(`invalid bip ${JSON.stringify(bip)}: want an IPv4 address with its prefix length, such as 172.17.0.1/16`);
-  const network: DaemonNetworkConfig = {
+  const network: NetworkOptions = {
     ...(val.bridge ? { bridge: String(val.bridge) } : {}),
     ...(bip ? { bip } : {}),
     ...(pools ? { pools } : {}),

@@ -27,9 +27,8 @@ import { buildInfo, buildVersion, type SystemConfig } from './system/info.js';
 import { writeFileAtomic, sweepTempFiles } from '../lib/atomic.js';
 import type { Logger } from '../lib/log.js';
 import { createHash } from 'node:crypto';
-import { NetworkStore, type NetworkConfig } from './network/store.js';
+import { NetworkStore, DEFAULT_NETWORK_OPTIONS, type NetworkConfig, type NetworkOptions } from './network/store.js';
 import { DEFAULT_ADDRESS_POOLS } from './network/pools.js';
-import type { DaemonNetworkConfig } from '../daemon/config.js';
 
 export const DEFAULT_DATA_ROOT = '/var/lib/berth';
 
@@ -45,18 +44,12 @@ export function networkNames(dataRoot: string): { bridge: string; chainPrefix: s
 }
 
 function networkConfig(cfg: EngineConfig): NetworkConfig {
-  const n = cfg.network;
   const names = networkNames(cfg.dataRoot);
   return {
-    bridgeName: n?.bridge ?? names.bridge,
-    ...(n?.bip ? { bip: n.bip } : {}),
-    pools: n?.pools ?? [...DEFAULT_ADDRESS_POOLS],
-    iptables: n?.iptables ?? true,
-    ipMasq: n?.ipMasq ?? true,
-    icc: n?.icc ?? true,
-    mtu: n?.mtu ?? 1500,
-    dns: n?.dns ?? [],
-    ipForward: n?.ipForward ?? true,
+    ...DEFAULT_NETWORK_OPTIONS,
+    ...cfg.network,
+    bridge: cfg.network?.bridge ?? names.bridge,
+    pools: cfg.network?.pools ?? [...DEFAULT_ADDRESS_POOLS],
     chainPrefix: names.chainPrefix,
     execRoot: cfg.execRoot,
   };
@@ -69,7 +62,7 @@ export interface EngineConfig {
   experimental: boolean;
   labels: string[];
   /** Networking options (daemon.json's bridge, bip, default-address-pools, iptables…). */
-  network?: DaemonNetworkConfig;
+  network?: NetworkOptions;
   /** The options a reload can change, as daemon.json spells them: the reload event's attributes. */
   reloadable: Record<string, unknown>;
 }

@@ -184,7 +184,11 @@ test('user-defined network: names, aliases and short IDs resolve; ping and wget 
   assert.match(await ok(d.docker(['network', 'ls', '--filter', 'label=team=a', '--format', '{{.Name}} {{.Driver}}'])), /^appnet bridge\n$/);
   assert.equal(await ok(d.docker(['network', 'ls', '--filter', 'type=custom', '--format', '{{.Name}}'])), 'appnet\n');
   assert.equal((await ok(d.docker(['ps', '--filter', 'network=appnet', '--format', '{{.Names}}']))).split('\n').filter(Boolean).sort().join(','), 'fixed,web');
-  await ok(d.docker(['rm', '-f', 'web', 'fixed']));
+  // A renamed container answers to its new name.
+  await ok(d.docker(['rename', 'fixed', 'fixed2']));
+  assert.match(await ok(d.docker(['exec', 'web', 'nslookup', 'fixed2'])), /Address: 10\.213\.0\.10/);
+  assert.deepEqual(JSON.parse(await ok(d.docker(['inspect', '-f', '{{json .NetworkSettings.Networks.appnet.DNSNames}}', 'fixed2'])))[0], 'fixed2');
+  await ok(d.docker(['rm', '-f', 'web', 'fixed2']));
   await ok(d.docker(['network', 'rm', 'appnet']));
 });
 
@@ -338,6 +342,15 @@ test('--link, --add-host host-gateway, --network container:', async () => {
   assert.doesNotMatch(env, /^DB_ENV_PATH=/m);
   const shared = await ok(d.docker(['run', '--rm', '--network', 'container:linked', 'busybox', 'ip', '-o', 'addr', 'show', 'eth0']));
   assert.match(shared, new RegExp(`inet ${ip.replace(/\./g, '\\.')}/`));
+  // Docker's warning for ports on the host network; the MAC address of API < 1.44 (Config.MacAddress).
+  const hostPorts = await d.docker(['run', '--rm', '--network', 'host', '-p', '80:80', 'busybox', 'true']);
+  assert.equal(hostPorts.code, 0, hostPorts.stderr);
+  assert.match(hostPorts.stderr, /WARNING: Published ports are discarded when using host network mode/);
+  const legacy = await d.request('POST', '/v1.43/containers/create?name=legacymac', { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ Image: 'busybox', Cmd: ['sleep', '30'], MacAddress: '02:42:ac:11:99:99' }) });
+  assert.equal(legacy.status, 201, legacy.body);
+  await ok(d.docker(['start', 'legacymac']));
+  assert.equal(await ok(d.docker(['exec', 'legacymac', 'cat', '/sys/class/net/eth0/address'])), '02:42:ac:11:99:99\n');
+  await ok(d.docker(['rm', '-f', 'legacymac']));
   const bad = await d.docker(['run', '--rm', '--link', 'nosuch:db', 'busybox', 'true']);
   assert.notEqual(bad.code, 0);
   await ok(d.docker(['rm', '-f', 'linked']));
@@ -352,6 +365,7 @@ test('bad input: Docker messages and codes, nothing half created', async () => {
     [['network', 'create', '--subnet', '10.215.0.0/24', '--gateway', '10.216.0.1', 'badgw'], /no matching subnet for gateway 10\.216\.0\.1|gateway .* not in subnet/i],
     [['network', 'create', '-d', 'nosuchdriver', 'baddrv'], /plugin "nosuchdriver" not found/],
     [['network', 'create', 'first'], /network with name first already exists/],
+    [['network', 'create', '-o', 'com.docker.network.bridge.gateway_mode_ipv4=routed', 'routed'], /gateway_mode_ipv4=routed is not implemented by Berth/],
     [['network', 'rm', 'nosuchnet'], /network nosuchnet not found/],
     [['network', 'rm', 'bridge'], /bridge is a pre-defined network and cannot be removed/],
     [['run', '--rm', '--network', 'nosuchnet', 'busybox', 'true'], /network nosuchnet not found/],

@@ -19,12 +19,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Writable } from 'node:stream';
-import type { CliContext } from '../../src/cli/context.js';
-import { runCli } from '../../src/cli/flags/index.js';
-import { EngineClient } from '../../src/client/client.js';
-import { onError, rootCommand } from '../../src/cli/main.js';
-import type { Stdio } from '../../src/cli/commands/run/stream.js';
+import { berthInProcess } from '../helpers/cli.js';
 import { BERTH } from '../helpers/daemon.js';
 
 const DOCKER = '/usr/local/bin/docker';
@@ -200,35 +195,9 @@ function docker(args: string[], input: string): Promise<Outcome> {
   });
 }
 
-class Sink extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _enc: BufferEncoding, cb: () => void): void {
-    this.text += chunk.toString('utf8');
-    cb();
-  }
-}
-
 async function berth(args: string[], input: string): Promise<Outcome> {
   log = [];
-  const stdout = new Sink();
-  const stderr = new Sink();
-  const stdin = new PassThrough();
-  stdin.end(input);
-  const stdio: Stdio = { stdin, stdout, stderr, stdinIsTty: false, stdoutIsTty: false };
-  const client = new EngineClient({ host: `unix://${socketPath}`, apiVersion: '1.50' });
-  const ctx: CliContext & { stdio: Stdio } = {
-    host: `unix://${socketPath}`,
-    tls: null,
-    debug: false,
-    client: () => client,
-    out: (s) => void stdout.write(s),
-    err: (s) => void stderr.write(s),
-    dispose: () => client.close(),
-    stdio,
-  };
-  const code = await runCli(rootCommand, args, { stdout: (s) => void stdout.write(s), stderr: (s) => void stderr.write(s) }, () => ctx, { onError });
-  ctx.dispose();
-  return { code, out: stdout.text, err: stderr.text, requests: [...log] };
+  return { ...(await berthInProcess(socketPath, args, { input })), requests: [...log] };
 }
 
 /** Command lines whose requests, output and exit code must be docker's; `input` is their standard input. */

@@ -11,6 +11,8 @@
 import type { IncomingMessage } from 'node:http';
 import { ApiError } from '../../client/client.js';
 import { CliError } from '../flags/index.js';
+import type { CliContext } from '../context.js';
+import { stdioOf } from './run/stream.js';
 import { FormatError } from '../format/index.js';
 import { formatFloat } from '../format/gofmt.js';
 import { displayWidth } from '../format/tabwriter.js';
@@ -462,6 +464,12 @@ export function readLine(input: NodeJS.ReadableStream & { pause?: () => unknown;
 /** Docker's prompt.Confirm answer check: the trimmed line is `y` or `Y`. */
 export function isYes(line: string): boolean {
   return line.trim().toLowerCase() === 'y';
+}
+
+/** Docker's confirmation: prints `prompt`, reads one line from the command's standard input, true for `y`. */
+export async function confirm(ctx: CliContext, prompt: string): Promise<boolean> {
+  ctx.out(prompt);
+  return isYes(await readLine(stdioOf(ctx).stdin));
 }
 
 /** Runs a template formatter; its template errors become the CLI's, with docker's exit status. */

@@ -504,21 +504,15 @@ class State {
     if (receiver === null) this.errorf(`nil pointer evaluating interface {}.${fieldName}`);
     const hasArgs = (args !== null && args.length > 1) || final !== MISSING;
     if (typeof receiver === 'object' && !Array.isArray(receiver)) {
-      if (receiver instanceof Map) {
-        const method = findProtoMethod(receiver, fieldName, Map.prototype);
-        if (method !== undefined) return this.callMethod(dot, method, receiver, node, fieldName, args, final);
-        const v: unknown = receiver.get(fieldName);
-        if (typeof v === 'function') {
-          return this.callMethod(dot, v as (...a: unknown[]) => unknown, receiver, node, fieldName, args, final);
+      const isMap = receiver instanceof Map;
+      if (isMap || (isPlainObject(receiver) && !hasGoType(receiver))) {
+        // A map (Go's map[string]T): its methods first, then its keys.
+        if (isMap) {
+          const method = findProtoMethod(receiver, fieldName, Map.prototype);
+          if (method !== undefined) return this.callMethod(dot, method, receiver, node, fieldName, args, final);
         }
-        if (hasArgs) this.errorf(`${fieldName} is not a method but has arguments`);
-        if (v === undefined) return this.missingKey(fieldName);
-        this.lastIface = true;
-        return v;
-      }
-      if (isPlainObject(receiver) && !hasGoType(receiver)) {
         const rec = receiver as Record<string, unknown>;
-        const v = Object.hasOwn(rec, fieldName) ? rec[fieldName] : undefined;
+        const v: unknown = isMap ? receiver.get(fieldName) : Object.hasOwn(rec, fieldName) ? rec[fieldName] : undefined;
         if (typeof v === 'function') {
           return this.callMethod(dot, v as (...a: unknown[]) => unknown, receiver, node, fieldName, args, final);
         }

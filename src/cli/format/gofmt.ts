@@ -166,15 +166,12 @@ function fmtE(neg: boolean, x: Digits, prec: number, upper: boolean): string {
     s += '.';
     for (let i = 1; i <= prec; i++) s += i < x.d.length ? x.d[i] : '0';
   }
-  s += upper ? 'E' : 'e';
-  let exp = x.d.length === 0 ? 0 : x.dp - 1;
-  if (exp < 0) {
-    s += '-';
-    exp = -exp;
-  } else {
-    s += '+';
-  }
-  return s + (exp < 10 ? '0' + exp : String(exp));
+  return s + (upper ? 'E' : 'e') + expDigits(x.d.length === 0 ? 0 : x.dp - 1);
+}
+
+/** A signed exponent of at least two digits, as strconv writes it: `+05`, `-12`. */
+function expDigits(exp: number): string {
+  return (exp < 0 ? '-' : '+') + String(Math.abs(exp)).padStart(2, '0');
 }
 
 function fmtF(neg: boolean, x: Digits, prec: number): string {
@@ -239,14 +236,7 @@ function fmtX(neg: boolean, v: number, prec: number, upper: boolean): string {
       mant = (mant << 4n) & mask;
     }
   }
-  s += upper ? 'P' : 'p';
-  if (exp < 0) {
-    s += '-';
-    exp = -exp;
-  } else {
-    s += '+';
-  }
-  return s + (exp < 10 ? '0' + exp : String(exp));
+  return s + (upper ? 'P' : 'p') + expDigits(exp);
 }
 
 /** strconv.FormatFloat(v, fmt, prec, 64). prec < 0 means the shortest representation. */

@@ -196,9 +196,13 @@ export class ContainerStore {
     const merged = mergeImageConfig(cfg, imageCfg);
     const entry = [...strSlice(merged.Entrypoint), ...strSlice(merged.Cmd)];
     if (entry.length === 0) throw invalidArgument('no command specified');
-    const hostConfig: HostConfig = { NetworkMode: 'default', ...req.hostConfig };
-    if (!hostConfig.NetworkMode) hostConfig.NetworkMode = 'default';
-    const networkSettings = this.networks.prepare(hostConfig, req.networkingConfig, merged.ExposedPorts as Record<string, unknown> | undefined);
+    // The network store fills NetworkMode ('default' when none is given) and checks what it names.
+    const hostConfig: HostConfig = { ...req.hostConfig };
+    const networkSettings = this.networks.prepare(hostConfig, req.networkingConfig, {
+      exposed: merged.ExposedPorts as Record<string, unknown> | undefined,
+      ...(typeof cfg.MacAddress === 'string' && cfg.MacAddress ? { macAddress: cfg.MacAddress } : {}),
+      warnings,
+    });
     const extraHosts = this.resolveHostGateway((hostConfig.ExtraHosts as string[] | null | undefined) ?? []);
     const id = randomBytes(32).toString('hex');
     if (!merged.Hostname) merged.Hostname = id.slice(0, 12);
@@ -261,6 +265,7 @@ export class ContainerStore {
     this.byName.delete(old);
     this.byName.set(name, c.ID);
     c.Name = name;
+    this.networks.renamed(c);
     await this.persist(c);
     this.events.publish('container', 'rename', { id: c.ID, attributes: { ...this.attrs(c), oldName: old } });
   }

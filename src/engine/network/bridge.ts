@@ -11,7 +11,7 @@
  * is for a disconnect while the container runs.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { ipBatch, inNetns, linkExists, addresses, sysctl, runTool } from './sys.js';
+import { ipBatch, inNetns, linkExists, addresses, sysctl } from './sys.js';
 
 export interface BridgeSpec {
   name: string;
@@ -110,7 +110,6 @@ export async function setDefaultRoute(netns: string, ifname: string | null, gate
  * address on that network. `first`: the namespace has no jumps yet.
  */
 export async function setDnsRedirect(netns: string, ifname: string, own: string, server: string, port: number, first: boolean): Promise<void> {
-  await sysctl(`net/ipv4/conf/${ifname}/route_localnet`, '1', netns);
   const rules = [
     '*nat',
     ':BERTH-DNS-OUTPUT - [0:0]',
@@ -122,7 +121,9 @@ export async function setDnsRedirect(netns: string, ifname: string, own: string,
     `-A BERTH-DNS-POSTROUTING -s 127.0.0.0/8 -d ${server}/32 -j SNAT --to-source ${own}`,
     'COMMIT',
   ];
-  await inNetns(netns, 'iptables-restore', ['--noflush', '-w'], rules.join('\n') + '\n');
+  // One process on the start path: the sysctl, then iptables-restore in its place.
+  const script = 'echo 1 > "/proc/sys/net/ipv4/conf/$1/route_localnet" && exec iptables-restore --noflush -w';
+  await inNetns(netns, 'sh', ['-c', script, 'sh', ifname], rules.join('\n') + '\n');
 }
 
 /** Interface counters inside a namespace (for stats). */
@@ -141,6 +142,3 @@ export async function netnsCounters(pid: number): Promise<Record<string, Record<
   }
   return out;
 }
-
-/** Whether an interface exists in the host's namespace (a bridge that someone removed). */
-export { linkExists, runTool };

@@ -26,7 +26,12 @@ export interface NameView {
 
 const cname = (c: NetContainer) => c.Name.replace(/^\//, '');
 
-export function networkNames(view: NameView): DnsResolver {
+/** The names a container answers to on a user-defined network: its name, its aliases there, its short ID. */
+export function dnsNames(c: NetContainer, aliases: readonly string[] | null | undefined): string[] {
+  return [...new Set([cname(c), ...(aliases ?? []), c.ID.slice(0, 12)])];
+}
+
+export function nameTable(view: NameView): DnsResolver {
   const visible = (client: string): Array<{ network: string; self: NetContainer }> => {
     const self = view.containerByIP(client);
     return self ? view.userNetworks(self).map((network) => ({ network, self })) : [];
@@ -49,7 +54,7 @@ export function networkNames(view: NameView): DnsResolver {
         const members = view.members(network);
         for (const m of members) {
           const ep = m.NetworkSettings!.Networks[network]!;
-          const names = (ep.DNSNames ?? [cname(m), ...(ep.Aliases ?? []), m.ID.slice(0, 12)]).map((x) => x.toLowerCase());
+          const names = dnsNames(m, ep.Aliases).map((x) => x.toLowerCase());
           if (names.includes(short) || (short.length >= 12 && m.ID.startsWith(short))) add(address(m, network, family));
         }
         for (const l of self.NetworkSettings?.Networks[network]?.Links ?? []) {

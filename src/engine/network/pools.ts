@@ -64,6 +64,21 @@ function isDefaultRoute(p: Prefix): boolean {
   return p.bits === 0;
 }
 
+/**
+ * Route destinations as prefixes: bare addresses are host routes; `default`,
+ * `0.0.0.0/0`, `::/0` and unparsable entries are left out.
+ */
+export function routePrefixes(hostRoutes: readonly string[]): Prefix[] {
+  const out: Prefix[] = [];
+  for (const route of hostRoutes) {
+    if (route === 'default') continue;
+    let r = tryParseCIDR(route);
+    if (!r && !route.includes('/')) r = tryParseCIDR(`${route}/${route.includes(':') ? 128 : 32}`);
+    if (r && !isDefaultRoute(r.prefix)) out.push(r.prefix);
+  }
+  return out;
+}
+
 export interface AllocateSubnetOptions {
   /** Which family to allocate (pools of the other family are skipped); default 4. */
   family?: IPFamily;
@@ -89,13 +104,7 @@ export function allocateSubnet(
     if (!r) throw invalidArgument(`invalid CIDR address: ${s}`);
     blockers.push(r.prefix);
   }
-  for (const route of hostRoutes) {
-    if (route === 'default') continue;
-    let r = tryParseCIDR(route);
-    if (!r && !route.includes('/')) r = tryParseCIDR(`${route}/${route.includes(':') ? 128 : 32}`);
-    if (!r || isDefaultRoute(r.prefix)) continue;
-    blockers.push(r.prefix);
-  }
+  blockers.push(...routePrefixes(hostRoutes));
   const relevant = blockers.filter((b) => b.addr.family === family);
   for (const pool of parsePools(pools)) {
     if (pool.base.addr.family !== family) continue;

@@ -19,7 +19,7 @@
  * containers run (they keep their connectivity), and removes bridges and
  * rules when nothing runs.
  */
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
@@ -28,13 +28,13 @@ import type { Logger } from '../../lib/log.js';
 import type { EventBus } from '../events/bus.js';
 import { Filters } from '../filters.js';
 import { conflict, forbidden, invalidArgument, notFound, notImplemented, messageOf, isKind } from '../../errdefs/index.js';
-import { SubnetAllocator, validateNetworkRequest, allocateSubnet, tryParseCIDR, formatIP, overlaps, type PoolConfig, type IPAMConfigInput } from './ipam.js';
-import { createNetns, removeNetns, isNetnsMounted, hostRoutes, withHostLock, runTool, type NetnsHelper } from './sys.js';
-import { ensureBridge, removeBridge, addEndpoint, removeEndpoint, setDefaultRoute, setDnsRedirect, linkExists } from './bridge.js';
+import { SubnetAllocator, validateNetworkRequest, allocateSubnet, tryParseCIDR, tryParseIP, containsIP, formatIP, overlaps, routePrefixes, type PoolConfig, type IPAMConfigInput } from './ipam.js';
+import { createNetns, removeNetns, mountPoints, hostRoutes, withHostLock, runTool, linkExists, sysctl, type NetnsHelper } from './sys.js';
+import { ensureBridge, removeBridge, addEndpoint, removeEndpoint, setDefaultRoute, setDnsRedirect } from './bridge.js';
 import { Firewall, type FirewallState } from './firewall.js';
 import { PortHolder, portRequests, portMap } from './ports.js';
 import { EmbeddedDns } from './dns.js';
-import { networkNames } from './names.js';
+import { dnsNames, nameTable } from './names.js';
 import {
   emptyEndpoint,
   emptySettings,
@@ -54,12 +54,13 @@ import {
 
 export * from './types.js';
 
-export interface NetworkConfig {
+/** The daemon's networking options, as dockerd's flags and daemon.json keys give them. */
+export interface NetworkOptions {
   /** The default bridge's interface name; 'none' disables the default bridge network. */
-  bridgeName: string;
+  bridge?: string;
   /** The default bridge's gateway address and prefix (`--bip`). */
   bip?: string;
-  pools: PoolConfig[];
+  pools?: PoolConfig[];
   iptables: boolean;
   ipMasq: boolean;
   icc: boolean;
@@ -68,9 +69,17 @@ export interface NetworkConfig {
   dns: string[];
   /** Turn on IPv4 forwarding if it is off (then the FORWARD policy becomes DROP, as dockerd does). */
   ipForward: boolean;
+}
+
+export const DEFAULT_NETWORK_OPTIONS: Readonly<NetworkOptions> = Object.freeze({ iptables: true, ipMasq: true, icc: true, mtu: 1500, dns: [], ipForward: true });
+
+/** What the store runs with: the options, with this daemon's host-wide names filled in. */
+export interface NetworkConfig extends NetworkOptions {
+  bridge: string;
+  pools: PoolConfig[];
   /** Prefix of the daemon's iptables chains. */
   chainPrefix: string;
-  /** Tag for host-wide names (netns dir, locks). */
+  /** Where sandboxes' namespaces are kept (`<exec-root>/netns`). */
   execRoot: string;
 }
 
@@ -85,6 +94,12 @@ interface NetworkFile {
 }
 
 const PREDEFINED = ['bridge', 'host', 'none'];
+/** Docker bridge options Berth has only at their default value (the value it accepts). */
+const UNBUILT_OPTIONS: ReadonlyArray<[string, string]> = [
+  ['com.docker.network.bridge.gateway_mode_ipv4', 'nat'],
+  ['com.docker.network.bridge.gateway_mode_ipv6', 'nat'],
+  ['com.docker.network.bridge.inhibit_ipv4', 'false'],
+];
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 export const NETWORK_FILTERS = ['dangling', 'driver', 'id', 'label', 'name', 'scope', 'type'];
 
@@ -112,6 +127,8 @@ export class NetworkStore {
   /** Container address → container ID (for the DNS server's clients). */
   private readonly byIP = new Map<string, string>();
   private chain: Promise<unknown> = Promise.resolve();
+  /** The host's mount points while containers are restored at start. */
+  private startMounts: Promise<Set<string>> | null = null;
   /** Networks whose DNS server came back on another port at start. */
   private readonly dnsMoved = new Set<string>();
 
@@ -123,7 +140,7 @@ export class NetworkStore {
     this.log = log;
     this.firewall = new Firewall(cfg.chainPrefix, cfg.iptables, log);
     this.dns = new EmbeddedDns(
-      networkNames({
+      nameTable({
         containerByIP: (ip) => {
           const id = this.byIP.get(ip);
           if (!id || !this.containers) return undefined;
@@ -185,9 +202,9 @@ export class NetworkStore {
     if (!has('host')) await this.saveNew({ network: this.resource('host', 'host', [], {}, {}) });
     if (!has('none')) await this.saveNew({ network: this.resource('none', 'null', [], {}, {}) });
     const defaultBridge = this.byName('bridge');
-    if (this.cfg.bridgeName === 'none') {
+    if (this.cfg.bridge === 'none') {
       if (defaultBridge) await this.dropRecord(defaultBridge.file.network.Id);
-    } else if (!defaultBridge || defaultBridge.file.bridge !== this.cfg.bridgeName || (this.cfg.bip && !this.bipMatches(defaultBridge))) {
+    } else if (!defaultBridge || defaultBridge.file.bridge !== this.cfg.bridge || (this.cfg.bip && !this.bipMatches(defaultBridge))) {
       if (defaultBridge) await this.dropRecord(defaultBridge.file.network.Id);
       await this.createDefaultBridge();
     }
@@ -215,10 +232,7 @@ export class NetworkStore {
     const i = n.file.network.IPAM.Config.findIndex((c) => !c.Subnet.includes(':'));
     const cur = tryParseCIDR(n.file.network.IPAM.Config[i]?.Subnet ?? '');
     if (!cur) return;
-    const taken = routes.some((r) => {
-      const p = tryParseCIDR(r.includes('/') ? r : `${r}/32`);
-      return !!p && p.prefix.bits > 0 && p.prefix.addr.family === 4 && overlaps(p.prefix, cur.prefix);
-    });
+    const taken = routePrefixes(routes).some((p) => overlaps(p, cur.prefix));
     if (!taken) return;
     const auto = n.file.autoSubnet === true || (n.file.network.Name === 'bridge' && !this.cfg.bip);
     if (!auto) {
@@ -242,10 +256,9 @@ export class NetworkStore {
    * (Berth's own chains accept what its networks need).
    */
   private async enableForwarding(): Promise<void> {
-    if (!this.cfg.ipForward || this.cfg.bridgeName === 'none') return;
-    const path = '/proc/sys/net/ipv4/ip_forward';
-    if ((await readFile(path, 'utf8').catch(() => '1')).trim() === '1') return;
-    await writeFile(path, '1');
+    if (!this.cfg.ipForward || this.cfg.bridge === 'none') return;
+    if ((await readFile('/proc/sys/net/ipv4/ip_forward', 'utf8').catch(() => '1')).trim() === '1') return;
+    await sysctl('net.ipv4.ip_forward', '1');
     this.log.info('IPv4 forwarding turned on for bridge networks');
     if (this.cfg.iptables) await runTool('iptables', ['-w', '-P', 'FORWARD', 'DROP']).catch((err: unknown) => this.log.warn('setting the FORWARD policy', { err: messageOf(err) }));
   }
@@ -262,7 +275,7 @@ export class NetworkStore {
       [OPT_ICC]: String(this.cfg.icc),
       [OPT_MASQ]: String(this.cfg.ipMasq),
       [OPT_HOST_IP]: '0.0.0.0',
-      [OPT_NAME]: this.cfg.bridgeName,
+      [OPT_NAME]: this.cfg.bridge,
       [OPT_MTU]: String(this.cfg.mtu),
     };
     await withHostLock('network-subnets', async () => {
@@ -273,13 +286,13 @@ export class NetworkStore {
         config = { subnet: `${formatIP(r.prefix.addr)}/${r.prefix.bits}`, gateway: formatIP(r.ip) };
       } else {
         // A bridge left by an earlier run keeps its subnet.
-        const existing = (await linkExists(this.cfg.bridgeName)) ? (await import('./sys.js').then((m) => m.addresses(this.cfg.bridgeName))).find((a) => !a.includes(':')) : undefined;
+        const existing = (await linkExists(this.cfg.bridge)) ? (await import('./sys.js').then((m) => m.addresses(this.cfg.bridge))).find((a) => !a.includes(':')) : undefined;
         const r = existing ? tryParseCIDR(existing) : undefined;
         config = r
           ? { subnet: `${formatIP(r.prefix.addr)}/${r.prefix.bits}`, gateway: formatIP(r.ip) }
           : { subnet: allocateSubnet(this.cfg.pools, this.subnets(), await hostRoutes()) };
       }
-      const file: NetworkFile = { network: this.resource('bridge', 'bridge', [config], opts, {}), bridge: this.cfg.bridgeName, ...(this.cfg.bip ? {} : { autoSubnet: true }) };
+      const file: NetworkFile = { network: this.resource('bridge', 'bridge', [config], opts, {}), bridge: this.cfg.bridge, ...(this.cfg.bip ? {} : { autoSubnet: true }) };
       const live: Live = { file, alloc: this.allocators(file.network) };
       this.fillGateways(live);
       await this.bringUp(live);
@@ -500,6 +513,8 @@ export class NetworkStore {
     const mtu = options[OPT_MTU] ? Number(options[OPT_MTU]) : this.cfg.mtu;
     if (!Number.isInteger(mtu) || mtu < 68 || mtu > 65535) throw invalidArgument(`invalid MTU ${options[OPT_MTU]}`);
     for (const k of [OPT_ICC, OPT_MASQ]) if (k in options && !['true', 'false'].includes(String(options[k]))) throw invalidArgument(`invalid value for ${k}: ${options[k]}`);
+    // Bridge options of Docker's that would change what the network does and that Berth does not do: refused, not ignored.
+    for (const [k, ok] of UNBUILT_OPTIONS) if (k in options && String(options[k]) !== ok) throw notImplemented(`network option ${k}=${options[k]} is not implemented by Berth`);
     if (options[OPT_HOST_IP] && !net.isIPv4(options[OPT_HOST_IP])) throw invalidArgument(`invalid host binding address ${options[OPT_HOST_IP]}`);
     const id = hex(32);
     const bridge = options[OPT_NAME] || `br-${id.slice(0, 12)}`;
@@ -612,19 +627,28 @@ export class NetworkStore {
 
   /**
    * Checks what a new container asks of networks and returns its initial
-   * NetworkSettings (the networks it will join, none of them with addresses yet).
+   * NetworkSettings (the networks it will join, none of them with addresses yet); Docker's warnings go into `warnings`.
    */
-  prepare(hostConfig: Record<string, unknown> & { NetworkMode?: string }, networkingConfig: unknown, exposed: Record<string, unknown> | null | undefined): NetworkSettings {
+  prepare(
+    hostConfig: Record<string, unknown> & { NetworkMode?: string },
+    networkingConfig: unknown,
+    opts: { exposed?: Record<string, unknown> | null; macAddress?: string; warnings: string[] },
+  ): NetworkSettings {
+    const { exposed, warnings } = opts;
     let mode = hostConfig.NetworkMode || 'default';
-    if (mode === 'default') mode = this.cfg.bridgeName === 'none' ? 'none' : 'bridge';
+    if (mode === 'default') mode = this.cfg.bridge === 'none' ? 'none' : 'bridge';
     hostConfig.NetworkMode = hostConfig.NetworkMode || 'default';
-    const eps = ((networkingConfig as { EndpointsConfig?: Record<string, Partial<EndpointSettings> | null> } | undefined)?.EndpointsConfig ?? {}) as Record<string, Partial<EndpointSettings> | null>;
+    const eps = { ...((networkingConfig as { EndpointsConfig?: Record<string, Partial<EndpointSettings> | null> } | undefined)?.EndpointsConfig ?? {}) };
+    // Config.MacAddress (API < 1.44) is the primary network's, as dockerd takes it.
+    if (opts.macAddress) {
+      const key = eps[mode] ? mode : hostConfig.NetworkMode;
+      if (!eps[key]?.MacAddress) eps[key] = { ...(eps[key] ?? {}), MacAddress: opts.macAddress };
+    }
     const settings = emptySettings();
-    portRequests(hostConfig.PortBindings, hostConfig.PublishAllPorts === true, exposed);
+    const publishes = portRequests(hostConfig.PortBindings, hostConfig.PublishAllPorts === true, exposed).length > 0 || hostConfig.PublishAllPorts === true;
     if (mode.startsWith('container:')) {
       if (Object.keys(eps).length) throw invalidArgument('conflicting options: container type network can\'t be used with other networks');
-      if (hostConfig.PortBindings && Object.keys(hostConfig.PortBindings as object).length) throw invalidArgument('conflicting options: port publishing and the container type network mode');
-      if (hostConfig.PublishAllPorts) throw invalidArgument('conflicting options: port publishing and the container type network mode');
+      if (publishes) throw invalidArgument('conflicting options: port publishing and the container type network mode');
       if ((hostConfig.ExtraHosts as string[] | null | undefined)?.length) throw invalidArgument('conflicting options: custom host-to-IP mapping and the network mode');
       if ((hostConfig.Dns as string[] | null | undefined)?.length) throw invalidArgument('conflicting options: dns and the network mode');
       if ((hostConfig.Links as string[] | null | undefined)?.length) throw invalidArgument('conflicting options: container type network can\'t be used with links. This would result in undefined behavior');
@@ -650,17 +674,11 @@ export class NetworkStore {
       if ((r.Driver === 'host' || r.Driver === 'null') && names.length > 1) {
         throw invalidArgument(r.Driver === 'host' ? 'container cannot be disconnected from host network or connected to host network' : 'container cannot be connected to multiple networks with one of the networks in private (none) mode');
       }
-      if (r.Driver === 'host' && (hostConfig.PortBindings || hostConfig.PublishAllPorts)) {
-        /* Docker ignores published ports on the host network, with a warning on the client side. */
-      }
+      if (r.Driver === 'host' && publishes) warnings.push('Published ports are discarded when using host network mode');
       settings.Networks[r.Name] = this.endpointConfig(n, want);
     }
-    if (hostConfig.Links && (hostConfig.Links as string[]).length) {
-      for (const l of hostConfig.Links as string[]) {
-        const target = l.split(':')[0] ?? '';
-        this.ctrs.resolve(target);
-      }
-    }
+    // A link's target must exist (it must run only at start).
+    for (const l of (hostConfig.Links as string[] | null | undefined) ?? []) this.ctrs.resolve(l.split(':')[0] ?? '');
     return settings;
   }
 
@@ -676,9 +694,10 @@ export class NetworkStore {
       if (!configured) throw invalidArgument('user specified IP address is supported only when connecting to networks with user configured subnets');
       for (const ip of [ipam.IPv4Address, ipam.IPv6Address]) {
         if (!ip) continue;
-        if (!net.isIP(ip)) throw invalidArgument(`invalid IPv${ip.includes(':') ? 6 : 4} address: ${ip}`);
-        const a = n.alloc.find((x) => x.family === (ip.includes(':') ? 6 : 4));
-        if (!a || !tryParseCIDR(`${ip}/${a.family === 4 ? 32 : 128}`) || !a.subnet || !containsText(a, ip)) throw invalidArgument(`no configured subnet or ip-range contain the IP address ${ip}`);
+        const addr = tryParseIP(ip);
+        if (!addr) throw invalidArgument(`invalid IPv${ip.includes(':') ? 6 : 4} address: ${ip}`);
+        const a = n.alloc.find((x) => x.family === addr.family);
+        if (!a || !containsIP(a.subnet, addr)) throw invalidArgument(`no configured subnet or ip-range contain the IP address ${ip}`);
       }
       ep.IPAMConfig = { ...(ipam.IPv4Address ? { IPv4Address: ipam.IPv4Address } : {}), ...(ipam.IPv6Address ? { IPv6Address: ipam.IPv6Address } : {}) };
     }
@@ -817,7 +836,7 @@ export class NetworkStore {
         IPv6Gateway: v6?.gw ?? '',
         GlobalIPv6Address: v6?.ip ?? '',
         GlobalIPv6PrefixLen: v6?.bits ?? 0,
-        DNSNames: this.isUserDefined(n) ? [cname(c), ...(ep.Aliases ?? []), c.ID.slice(0, 12)].filter((x, i, all) => all.indexOf(x) === i) : null,
+        DNSNames: this.isUserDefined(n) ? dnsNames(c, ep.Aliases) : null,
       });
       for (const t of taken) this.byIP.set(t.ip, c.ID);
       this.syncLegacy(c);
@@ -901,12 +920,26 @@ export class NetworkStore {
     return out;
   }
 
+  /** After a rename: the container answers to its new name on its user-defined networks (DNS reads names live). */
+  renamed(c: NetContainer): void {
+    for (const ep of Object.values(c.NetworkSettings?.Networks ?? {})) if (ep.DNSNames) ep.DNSNames = dnsNames(c, ep.Aliases);
+  }
+
   /** The checks of `--link` at start: its targets run, on the default bridge. */
   checkLinks(c: NetContainer): void {
     for (const l of (c.HostConfig.Links as string[] | null | undefined) ?? []) {
       const [target = '', alias = ''] = l.split(':');
       const t = this.ctrs.resolve(target);
       if (!t.State.Running) throw invalidArgument(`Cannot link to a non running container: /${cname(t)} AS ${alias.startsWith('/') ? alias : `/${cname(c)}/${alias || cname(t)}`}`);
+    }
+  }
+
+  /** Gives an endpoint's addresses back to its network and forgets whose they were. */
+  private releaseAddresses(c: NetContainer, n: Live | undefined, ep: EndpointSettings): void {
+    for (const ip of [ep.IPAddress, ep.GlobalIPv6Address]) {
+      if (!ip) continue;
+      n?.alloc.find((a) => a.family === (ip.includes(':') ? 6 : 4))?.release(ip);
+      if (this.byIP.get(ip) === c.ID) this.byIP.delete(ip);
     }
   }
 
@@ -922,11 +955,7 @@ export class NetworkStore {
     if (s) {
       for (const [name, ep] of Object.entries(s.Networks)) {
         const n = this.byName(name) ?? this.nets.get(ep.NetworkID);
-        for (const ip of [ep.IPAddress, ep.GlobalIPv6Address]) {
-          if (!ip) continue;
-          n?.alloc.find((a) => a.family === (ip.includes(':') ? 6 : 4))?.release(ip);
-          if (this.byIP.get(ip) === c.ID) this.byIP.delete(ip);
-        }
+        this.releaseAddresses(c, n, ep);
         const had = !!ep.EndpointID;
         // A generated MAC goes with the address; one the user gave stays.
         if (ep.IPAddress && ep.MacAddress === macFromIP(ep.IPAddress)) ep.MacAddress = '';
@@ -951,7 +980,9 @@ export class NetworkStore {
     const rt = c.NetworkRuntime;
     const s = c.NetworkSettings;
     if (!rt || !s) return;
-    if (!(await isNetnsMounted(rt.netns))) {
+    // Read once for all the containers restored at start (finishRestore lets it go).
+    this.startMounts ??= mountPoints();
+    if (!(await this.startMounts).has(rt.netns)) {
       this.log.warn('a running container lost its network namespace', { id: c.ID });
       return;
     }
@@ -994,6 +1025,7 @@ export class NetworkStore {
       }
     }
     this.dnsMoved.clear();
+    this.startMounts = null;
     await this.applyFirewall();
     const owned = new Set(this.ctrs.list().map((c) => c.NetworkRuntime?.netns).filter(Boolean));
     const dir = join(this.cfg.execRoot, 'netns');
@@ -1055,11 +1087,7 @@ export class NetworkStore {
       const e = rt?.endpoints[r.Id];
       if (rt && e) {
         await removeEndpoint(e.veth);
-        for (const ip of [ep.IPAddress, ep.GlobalIPv6Address]) {
-          if (!ip) continue;
-          n.alloc.find((a) => a.family === (ip.includes(':') ? 6 : 4))?.release(ip);
-          if (this.byIP.get(ip) === c.ID) this.byIP.delete(ip);
-        }
+        this.releaseAddresses(c, n, ep);
         delete rt.endpoints[r.Id];
         if (rt.gateway === r.Id) {
           // The default route moves to another network, as Docker does; published ports go with the old one.
@@ -1078,9 +1106,6 @@ export class NetworkStore {
       }
       delete c.NetworkSettings!.Networks[r.Name];
       this.syncLegacy(c);
-      if (c.HostConfig.NetworkMode === r.Name || (r.Name === 'bridge' && c.HostConfig.NetworkMode === 'default')) {
-        // Docker leaves NetworkMode as it was; nothing to do.
-      }
       await this.ctrs.persist(c);
     });
   }
@@ -1131,10 +1156,3 @@ export class NetworkStore {
   }
 }
 
-function containsText(a: SubnetAllocator, ip: string): boolean {
-  const r = tryParseCIDR(`${ip}/${a.family === 4 ? 32 : 128}`);
-  if (!r) return false;
-  const v = r.ip.value;
-  const bits = BigInt((a.family === 4 ? 32 : 128) - a.subnet.bits);
-  return v >> bits === a.subnet.addr.value >> bits;
-}

@@ -9,7 +9,7 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
-import { writeFile, rm } from 'node:fs/promises';
+import { readFile, writeFile, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { systemError, errnoCode } from '../../errdefs/index.js';
@@ -81,41 +81,20 @@ export async function removeNetns(helper: NetnsHelper, path: string): Promise<vo
   await rm(path, { force: true });
 }
 
-/** Whether `path` is a namespace bind mount (its own mount point). */
-export async function isNetnsMounted(path: string): Promise<boolean> {
-  const { readFile } = await import('node:fs/promises');
+/** The mount points of this mount namespace (a namespace kept by a bind mount is one). */
+export async function mountPoints(): Promise<Set<string>> {
   const mounts = await readFile('/proc/self/mountinfo', 'utf8').catch(() => '');
-  return mounts.split('\n').some((l) => l.split(' ')[4] === path);
+  return new Set(mounts.split('\n').map((l) => l.split(' ')[4] ?? '').filter(Boolean));
 }
 
-/** Writes a sysctl under /proc/sys (dots or slashes); `netns` runs it inside a namespace. */
-export async function sysctl(key: string, value: string, netns?: string): Promise<void> {
+/** Writes a sysctl of the host under /proc/sys (dots or slashes). */
+export async function sysctl(key: string, value: string): Promise<void> {
   const path = `/proc/sys/${key.replace(/\./g, '/')}`;
-  if (netns) await inNetns(netns, 'sh', ['-c', `echo ${value} > ${path}`]);
-  else {
-    try {
-      await writeFile(path, value);
-    } catch (err) {
-      throw systemError(`setting ${key}=${value}: ${(err as Error).message}`, err);
-    }
+  try {
+    await writeFile(path, value);
+  } catch (err) {
+    throw systemError(`setting ${key}=${value}: ${(err as Error).message}`, err);
   }
-}
-
-export interface LinkInfo {
-  ifname: string;
-  ifindex: number;
-  operstate?: string;
-  address?: string;
-  master?: string;
-  linkinfo?: { info_kind?: string };
-  stats64?: { rx: { bytes: number; packets: number; errors: number; dropped: number }; tx: { bytes: number; packets: number; errors: number; dropped: number } };
-}
-
-/** The links of the host (or of `netns`), with details. */
-export async function links(netns?: string): Promise<LinkInfo[]> {
-  const args = ['-j', '-d', 'link', 'show'];
-  const out = netns ? await inNetns(netns, 'ip', args) : await runTool('ip', args);
-  return JSON.parse(out || '[]') as LinkInfo[];
 }
 
 export async function linkExists(name: string): Promise<boolean> {

@@ -7,6 +7,9 @@
  * driver's option names. Types and empty values only.
  */
 import type { PortBinding } from './ports.js';
+import type { EndpointSettings } from '../../schema/endpoint.js';
+
+export { emptyEndpoint, type EndpointSettings } from '../../schema/endpoint.js';
 
 /** A network as the Engine API shows it. */
 export interface NetworkResource {
@@ -25,24 +28,6 @@ export interface NetworkResource {
   ConfigOnly: boolean;
   Options: Record<string, string>;
   Labels: Record<string, string>;
-}
-
-export interface EndpointSettings {
-  IPAMConfig: { IPv4Address?: string; IPv6Address?: string; LinkLocalIPs?: string[] } | null;
-  Links: string[] | null;
-  Aliases: string[] | null;
-  MacAddress: string;
-  DriverOpts: Record<string, string> | null;
-  GwPriority: number;
-  NetworkID: string;
-  EndpointID: string;
-  Gateway: string;
-  IPAddress: string;
-  IPPrefixLen: number;
-  IPv6Gateway: string;
-  GlobalIPv6Address: string;
-  GlobalIPv6PrefixLen: number;
-  DNSNames: string[] | null;
 }
 
 export interface NetworkSettings {
@@ -105,10 +90,6 @@ export interface AttachResult {
   embeddedDns: boolean;
 }
 
-export const emptyEndpoint = (networkId: string): EndpointSettings => ({
-  IPAMConfig: null, Links: null, Aliases: null, MacAddress: '', DriverOpts: null, GwPriority: 0, NetworkID: networkId, EndpointID: '',
-  Gateway: '', IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, DNSNames: null,
-});
 
 export function emptySettings(): NetworkSettings {
   return {

@@ -12,14 +12,11 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Writable } from 'node:stream';
 import tarStream from 'tar-stream';
 import type { CommandSpec } from '../../../src/cli/command.js';
 import type { CliContext } from '../../../src/cli/context.js';
-import { CliError, runCli, type Invocation } from '../../../src/cli/flags/index.js';
-import { ApiError, EngineClient } from '../../../src/client/client.js';
 import { runTopLevelCommands } from '../../../src/cli/commands/run/index.js';
-import type { Stdio } from '../../../src/cli/commands/run/stream.js';
+import { berthInProcess } from '../../helpers/cli.js';
 
 const DOCKER = '/usr/local/bin/docker';
 const dir = mkdtempSync(join(tmpdir(), 'berth-cli-run-cp-'));
@@ -154,48 +151,20 @@ function docker(args: string[]): Promise<Outcome> {
   });
 }
 
-class Sink extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _enc: BufferEncoding, cb: () => void): void {
-    this.text += chunk.toString('utf8');
-    cb();
-  }
-}
+const root: CommandSpec<CliContext> = { name: 'berth', short: 'x', subcommands: runTopLevelCommands };
 
 async function berth(args: string[]): Promise<Outcome> {
   resetWork();
   log = [];
-  const stdout = new Sink();
-  const stderr = new Sink();
-  const stdin = new PassThrough();
-  stdin.end();
-  const stdio: Stdio = { stdin, stdout, stderr, stdinIsTty: false, stdoutIsTty: false };
-  const client = new EngineClient({ host: `unix://${socketPath}`, apiVersion: '1.50' });
-  const ctx: CliContext & { stdio: Stdio } = {
-    host: `unix://${socketPath}`,
-    tls: null,
-    debug: false,
-    client: () => client,
-    out: (s) => void stdout.write(s),
-    err: (s) => void stderr.write(s),
-    dispose: () => client.close(),
-    stdio,
-  };
-  const onError = (err: unknown, inv: Invocation): number => {
-    inv.io.stderr((err instanceof ApiError ? `Error response from daemon: ${err.message}` : (err as Error).message) + '\n');
-    return err instanceof CliError ? err.exitCode : 1;
-  };
-  const root: CommandSpec<CliContext> = { name: 'berth', short: 'x', subcommands: runTopLevelCommands };
+  // cp resolves local paths from the working directory.
   const cwd = process.cwd();
   process.chdir(work);
-  let code: number;
   try {
-    code = await runCli(root, ['cp', ...args], { stdout: (s) => void stdout.write(s), stderr: (s) => void stderr.write(s) }, () => ctx, { onError });
+    const r = await berthInProcess(socketPath, ['cp', ...args], { root });
+    return { code: r.code, err: r.err, requests: [...log], files: tree(join(work, 'out')) };
   } finally {
     process.chdir(cwd);
-    ctx.dispose();
   }
-  return { code, err: stderr.text, requests: [...log], files: tree(join(work, 'out')) };
 }
 
 const CASES: string[][] = [

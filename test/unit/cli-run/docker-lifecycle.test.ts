@@ -16,14 +16,11 @@ import { createServer, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Writable } from 'node:stream';
 import type { CommandSpec } from '../../../src/cli/command.js';
 import type { CliContext } from '../../../src/cli/context.js';
-import { CliError, runCli, type Invocation } from '../../../src/cli/flags/index.js';
-import { ApiError, EngineClient } from '../../../src/client/client.js';
 import { frame } from '../../../src/lib/stdcopy.js';
 import { runTopLevelCommands } from '../../../src/cli/commands/run/index.js';
-import type { Stdio } from '../../../src/cli/commands/run/stream.js';
+import { berthInProcess } from '../../helpers/cli.js';
 
 const DOCKER = '/usr/local/bin/docker';
 const dir = mkdtempSync(join(tmpdir(), 'berth-cli-run-life-'));
@@ -144,42 +141,11 @@ function docker(args: string[]): Promise<Outcome> {
   });
 }
 
-class Sink extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _enc: BufferEncoding, cb: () => void): void {
-    this.text += chunk.toString('utf8');
-    cb();
-  }
-}
-
 const root: CommandSpec<CliContext> = { name: 'berth', short: 'x', subcommands: runTopLevelCommands };
 
 async function berth(args: string[]): Promise<Outcome> {
   log = [];
-  const stdout = new Sink();
-  const stderr = new Sink();
-  const stdin = new PassThrough();
-  stdin.end();
-  const stdio: Stdio = { stdin, stdout, stderr, stdinIsTty: false, stdoutIsTty: false };
-  const client = new EngineClient({ host: `unix://${socketPath}`, apiVersion: '1.50' });
-  const ctx: CliContext & { stdio: Stdio } = {
-    host: `unix://${socketPath}`,
-    tls: null,
-    debug: false,
-    client: () => client,
-    out: (s) => void stdout.write(s),
-    err: (s) => void stderr.write(s),
-    dispose: () => client.close(),
-    stdio,
-  };
-  const onError = (err: unknown, inv: Invocation): number => {
-    const msg = err instanceof ApiError ? `Error response from daemon: ${err.message}` : (err as Error).message;
-    inv.io.stderr(msg + '\n');
-    return err instanceof CliError ? err.exitCode : 1;
-  };
-  const code = await runCli(root, args, { stdout: (s) => void stdout.write(s), stderr: (s) => void stderr.write(s) }, () => ctx, { onError });
-  ctx.dispose();
-  return { code, out: stdout.text, err: stderr.text, requests: [...log] };
+  return { ...(await berthInProcess(socketPath, args, { root })), requests: [...log] };
 }
 
 const CASES: string[][] = [

@@ -12,7 +12,7 @@ import { formatInspect, formatList, FormatError } from '../../format/index.js';
 import { FORMAT_FLAG_HELP } from '../../output.js';
 import { parseWithBigInts } from '../../../lib/json.js';
 import { ApiError } from '../../../client/client.js';
-import { addFilterFlags, ellipsis, errorText, failIfAny, filtersQuery, inTurn, goHumanSize, humanDuration, isYes, pathEscape, readLine, truncateId, withQuery } from '../common.js';
+import { addFilterFlags, ellipsis, errorText, failIfAny, filtersQuery, inTurn, goHumanSize, humanDuration, pathEscape, truncateId, withQuery, confirm } from '../common.js';
 
 interface ContainerSummary {
   Id: string;
@@ -160,8 +160,7 @@ export const containerPruneCommand: CommandSpec<CliContext> = {
   async run(ctx, { flags }) {
     const filters = addFilterFlags({}, (flags.filter as string[] | undefined) ?? [], '--filter', 'berth container prune');
     if (flags.force !== true) {
-      ctx.out('WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] ');
-      if (!isYes(await readLine(process.stdin))) return 0;
+      if (!(await confirm(ctx, 'WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] '))) return 0;
     }
     const r = await ctx.client().json<{ ContainersDeleted: string[] | null; SpaceReclaimed: number }>('POST', withQuery('/containers/prune', [['filters', filtersQuery(filters) ?? '{}']]));
     let s = '';

@@ -8,7 +8,7 @@
  */
 import type { CommandSpec } from '../../command.js';
 import type { CliContext } from '../../context.js';
-import { addFilterFlags, filtersQuery, goHumanSize, isYes, readLine, withQuery } from '../common.js';
+import { addFilterFlags, filtersQuery, goHumanSize, withQuery, confirm } from '../common.js';
 
 /** POST /images/prune's answer (ImagePruneResponse). */
 export interface PruneReport {
@@ -57,9 +57,7 @@ export const imagePruneCommand: CommandSpec<CliContext> = {
     const filters = addFilterFlags({}, (flags.filter as string[] | undefined) ?? [], '--filter', (parsed.path ?? ['berth', 'image', 'prune']).join(' '));
     (filters['dangling'] ??= {})[all ? 'false' : 'true'] = true;
     if (flags.force !== true) {
-      ctx.out(prunePrompt(all));
-      const answer = await readLine(process.stdin);
-      if (!isYes(answer)) return 0;
+      if (!(await confirm(ctx, prunePrompt(all)))) return 0;
     }
     const report = await ctx.client().json<PruneReport>('POST', withQuery('/images/prune', [['filters', filtersQuery(filters) ?? '{}']]));
     ctx.out(renderPruneReport(report ?? {}));

@@ -7,8 +7,7 @@
  */
 import type { CommandSpec } from '../../command.js';
 import type { CliContext } from '../../context.js';
-import { addFilterFlags, filtersQuery, isYes, readLine, withQuery } from '../common.js';
-import { stdioOf } from '../run/stream.js';
+import { addFilterFlags, filtersQuery, withQuery, confirm } from '../common.js';
 import type { NetworkPruneResponse } from './types.js';
 
 export const NETWORK_PRUNE_WARNING = 'WARNING! This will remove all custom networks not used by at least one container.\nAre you sure you want to continue?';
@@ -33,8 +32,7 @@ export const networkPruneCommand: CommandSpec<CliContext> = {
     const { flags } = parsed;
     const filters = addFilterFlags({}, (flags.filter as string[] | undefined) ?? [], '--filter', (parsed.path ?? ['berth', 'network', 'prune']).join(' '));
     if (flags.force !== true) {
-      ctx.out(`${NETWORK_PRUNE_WARNING} [y/N] `);
-      if (!isYes(await readLine(stdioOf(ctx).stdin))) return 0;
+      if (!(await confirm(ctx, `${NETWORK_PRUNE_WARNING} [y/N] `))) return 0;
     }
     const fq = filtersQuery(filters);
     const report = await ctx.client().json<NetworkPruneResponse | undefined>('POST', withQuery('/networks/prune', fq === undefined ? [] : [['filters', fq]]));

@@ -10,8 +10,7 @@ import type { CommandSpec } from '../../command.js';
 import type { CliContext } from '../../context.js';
 import { ApiError } from '../../../client/client.js';
 import { CliError } from '../../flags/index.js';
-import { errorText, isYes, pathEscape, readLine } from '../common.js';
-import { stdioOf } from '../run/stream.js';
+import { errorText, pathEscape, confirm } from '../common.js';
 import type { NetworkSummary } from './types.js';
 import { trimId } from './values.js';
 
@@ -38,8 +37,7 @@ export const networkRemoveCommand: CommandSpec<CliContext> = {
         // As docker: a failed lookup leaves the answer to the removal.
       }
       if (ingress) {
-        ctx.out(`${INGRESS_WARNING} [y/N] `);
-        if (!isYes(await readLine(stdioOf(ctx).stdin))) continue;
+        if (!(await confirm(ctx, `${INGRESS_WARNING} [y/N] `))) continue;
       }
       try {
         await client.json('DELETE', `/networks/${pathEscape(trimId('network', name))}`);

@@ -8,6 +8,7 @@
  * ones are pflag's `invalid argument "v" for "-m, --memory" flag: ...` texts,
  * `parse` ones are the messages docker's `parse` returns (both exit 125).
  */
+import { emptyEndpoint, type EndpointSettings } from '../../../schema/endpoint.js';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { isAbsolute, resolve as resolvePath } from 'node:path';
@@ -693,44 +694,7 @@ export function effectiveCaps(add: readonly string[], drop: readonly string[]): 
   return { add: capAdd.length ? capAdd : null, drop: capDrop.length ? capDrop : null };
 }
 
-export interface EndpointSettings {
-  IPAMConfig: { IPv4Address?: string; IPv6Address?: string; LinkLocalIPs?: string[] } | null;
-  Links: string[] | null;
-  Aliases: string[] | null;
-  MacAddress: string;
-  DriverOpts: Record<string, string> | null;
-  GwPriority: number;
-  NetworkID: string;
-  EndpointID: string;
-  Gateway: string;
-  IPAddress: string;
-  IPPrefixLen: number;
-  IPv6Gateway: string;
-  GlobalIPv6Address: string;
-  GlobalIPv6PrefixLen: number;
-  DNSNames: string[] | null;
-}
-
-/** EndpointSettings with every field at the zero value docker's CLI writes. */
-export function emptyEndpoint(): EndpointSettings {
-  return {
-    IPAMConfig: null,
-    Links: null,
-    Aliases: null,
-    MacAddress: '',
-    DriverOpts: null,
-    GwPriority: 0,
-    NetworkID: '',
-    EndpointID: '',
-    Gateway: '',
-    IPAddress: '',
-    IPPrefixLen: 0,
-    IPv6Gateway: '',
-    GlobalIPv6Address: '',
-    GlobalIPv6PrefixLen: 0,
-    DNSNames: null,
-  };
-}
+export { emptyEndpoint, type EndpointSettings };
 
 interface NetworkAttachment {
   target: string;

@@ -11,7 +11,7 @@ import type { CommandSpec } from '../../command.js';
 import type { CliContext } from '../../context.js';
 import { CliError } from '../../flags/index.js';
 import { ApiError } from '../../../client/client.js';
-import { addFilterFlags, filtersQuery, goHumanSize, isYes, readLine, withQuery } from '../common.js';
+import { addFilterFlags, filtersQuery, goHumanSize, withQuery, confirm } from '../common.js';
 import { pruneVolumes, renderVolumesDeleted } from '../volumes/prune.js';
 
 /** Docker's confirmation text for system prune. */
@@ -44,8 +44,7 @@ export const systemPruneCommand: CommandSpec<CliContext> = {
     const filters = addFilterFlags({}, raw, '--filter', (parsed.path ?? ['berth', 'system', 'prune']).join(' '));
     if (volumes && filters.until) throw new CliError('ERROR: The "until" filter is not supported with "--volumes"', 1);
     if (flags.force !== true) {
-      ctx.out(systemPrunePrompt({ all, volumes, filters: raw }));
-      if (!isYes(await readLine(process.stdin))) return 0;
+      if (!(await confirm(ctx, systemPrunePrompt({ all, volumes, filters: raw })))) return 0;
     }
     const client = ctx.client();
     const q = (extra: Record<string, Record<string, boolean>> = {}) => [['filters', filtersQuery({ ...filters, ...extra }) ?? '{}']] as Array<[string, string]>;

@@ -7,7 +7,7 @@
 import type { CommandSpec } from '../../command.js';
 import type { CliContext } from '../../context.js';
 import { CliError } from '../../flags/index.js';
-import { addFilterFlags, filtersQuery, goHumanSize, isYes, readLine, withQuery } from '../common.js';
+import { addFilterFlags, filtersQuery, goHumanSize, withQuery, confirm } from '../common.js';
 
 export const VOLUME_PRUNE_WARNING = 'WARNING! This will remove anonymous local volumes not used by at least one container.\nAre you sure you want to continue?';
 export const VOLUME_PRUNE_ALL_WARNING = 'WARNING! This will remove all local volumes not used by at least one container.\nAre you sure you want to continue?';
@@ -48,8 +48,7 @@ export const volumePruneCommand: CommandSpec<CliContext> = {
     const all = flags.all === true;
     const filters = addFilterFlags({}, (flags.filter as string[] | undefined) ?? [], '--filter', (parsed.path ?? ['berth', 'volume', 'prune']).join(' '));
     if (flags.force !== true) {
-      ctx.out((all ? VOLUME_PRUNE_ALL_WARNING : VOLUME_PRUNE_WARNING) + ' [y/N] ');
-      if (!isYes(await readLine(process.stdin))) return 0;
+      if (!(await confirm(ctx, (all ? VOLUME_PRUNE_ALL_WARNING : VOLUME_PRUNE_WARNING) + ' [y/N] '))) return 0;
     }
     const r = await pruneVolumes(ctx, all, filters);
     ctx.out(`${renderVolumesDeleted(r)}Total reclaimed space: ${goHumanSize(r.VolumesDeleted?.length ? (r.SpaceReclaimed ?? 0) : 0)}\n`);
